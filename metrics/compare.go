@@ -354,6 +354,20 @@ type AESParams struct {
 // DefaultAESParams are the weights used in O1-Pruner (Luo et al. 2025).
 var DefaultAESParams = AESParams{Alpha: 1, Beta: 3, Gamma: 5}
 
+// WithDefaults returns p with each zero weight replaced by its default.
+func (p AESParams) WithDefaults() AESParams {
+	if p.Alpha == 0 {
+		p.Alpha = DefaultAESParams.Alpha
+	}
+	if p.Beta == 0 {
+		p.Beta = DefaultAESParams.Beta
+	}
+	if p.Gamma == 0 {
+		p.Gamma = DefaultAESParams.Gamma
+	}
+	return p
+}
+
 // AES is the Accuracy-Efficiency Score of Luo et al. 2025, "O1-Pruner: Length-Harmonizing Fine-Tuning
 // for O1-Like Reasoning Pruning" (arXiv:2501.12570, Eq. 18), also used by later length-reduction
 // papers. With ΔL = (L_base − L_cand)/L_base (relative length reduction, mean tokens) and
@@ -367,15 +381,7 @@ var DefaultAESParams = AESParams{Alpha: 1, Beta: 3, Gamma: 5}
 // zero or non-finite baseline length makes ΔL 0; a zero baseline accuracy makes ΔA 0 (both undefined).
 // Zero parameters take the defaults.
 func AES(accBase, accCand, lenBase, lenCand float64, p AESParams) float64 {
-	if p.Alpha == 0 {
-		p.Alpha = DefaultAESParams.Alpha
-	}
-	if p.Beta == 0 {
-		p.Beta = DefaultAESParams.Beta
-	}
-	if p.Gamma == 0 {
-		p.Gamma = DefaultAESParams.Gamma
-	}
+	p = p.WithDefaults()
 	dl, da := 0.0, 0.0
 	if lenBase != 0 {
 		dl = statsFinite((lenBase - lenCand) / lenBase)
