@@ -103,20 +103,21 @@ func Bootstrap(n int, stat func(idx []int) float64, opt BootstrapOptions) Interv
 
 // BootstrapMean is the percentile bootstrap interval of the mean of xs (see Bootstrap). Use it on
 // per-problem values: per-problem accuracy (avg@k), per-problem pass@k, per-problem maj@k, 0/1
-// correctness (accuracy). NaN entries count as 0.
+// correctness (accuracy). Non-finite entries are left out (as in Mean).
 func BootstrapMean(xs []float64, opt BootstrapOptions) Interval {
-	vals := make([]float64, len(xs))
-	for i, x := range xs {
-		vals[i] = statsFinite(x)
-	}
+	vals := statsFiniteOnly(xs)
 	n := len(vals)
-	return Bootstrap(n, func(idx []int) float64 {
+	iv := Bootstrap(n, func(idx []int) float64 {
 		s := 0.0
 		for _, i := range idx {
 			s += vals[i]
 		}
 		return s / float64(n)
 	}, opt)
+	if n > 0 {
+		iv.Estimate = Mean(vals) // compensated sum, the same number Mean reports
+	}
+	return iv
 }
 
 // BootstrapAccuracy is the percentile bootstrap interval of Accuracy(correct), resampling responses.

@@ -97,7 +97,7 @@ type TokenReduction struct {
 // PairedReduction computes the TokenReduction from per-problem mean completion lengths, base[i] and
 // cand[i] being the same problem (see PairByID). The interval is a paired bootstrap (Bootstrap):
 // problems are resampled jointly and 1 − mean(cand*)/mean(base*) is recomputed on each resample.
-// A zero baseline mean gives estimate 0 (the ratio is undefined). Slices of different lengths are an
+// A zero baseline mean gives estimate 0 (the ratio is undefined); non-finite lengths count as 0. Slices of different lengths are an
 // error; empty slices give a zero value with N = 0.
 func PairedReduction(base, cand []float64, opt BootstrapOptions) (TokenReduction, error) {
 	if len(base) != len(cand) {

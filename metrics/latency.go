@@ -7,7 +7,7 @@ import (
 
 // LatencySummary describes a set of latencies in milliseconds (float64, so sub-millisecond per-token
 // latencies keep their precision). Percentiles are numpy.percentile with the default linear
-// interpolation (see Percentile); Mean is the arithmetic mean. NaN inputs are ignored; every field is 0
+// interpolation (see Percentile); Mean is the arithmetic mean. Non-finite inputs are ignored; every field is 0
 // when N is 0.
 type LatencySummary struct {
 	N    int     `json:"n"`

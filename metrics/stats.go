@@ -6,8 +6,9 @@ import (
 )
 
 // This file holds the descriptive-statistics primitives the rest of the statistics half builds on.
-// Every function follows numpy's definition of the same name unless its doc comment says otherwise,
-// and every function accepts empty input (it returns 0, never NaN, so results always marshal to JSON).
+// Every function follows numpy's definition of the same name unless its doc comment says otherwise.
+// Every function accepts empty input and ignores non-finite values (NaN, ±Inf), like numpy's nan*
+// variants; with nothing left it returns 0, never NaN, so results always marshal to JSON.
 
 // statsSum adds xs with Neumaier's compensated summation (at least as accurate as numpy's pairwise sum).
 func statsSum(xs []float64) float64 {
@@ -24,17 +25,35 @@ func statsSum(xs []float64) float64 {
 	return s + comp
 }
 
-// Mean is the arithmetic mean of xs (numpy.mean); 0 for empty input.
+// Mean is the arithmetic mean of xs (numpy.mean), ignoring non-finite values; 0 for empty input.
 func Mean(xs []float64) float64 {
+	xs = statsFiniteOnly(xs)
 	if len(xs) == 0 {
 		return 0
 	}
 	return statsSum(xs) / float64(len(xs))
 }
 
+// statsFiniteOnly returns xs itself when every value is finite, else a copy without the others.
+func statsFiniteOnly(xs []float64) []float64 {
+	for i, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			out := append([]float64(nil), xs[:i]...)
+			for _, y := range xs[i+1:] {
+				if !math.IsNaN(y) && !math.IsInf(y, 0) {
+					out = append(out, y)
+				}
+			}
+			return out
+		}
+	}
+	return xs
+}
+
 // Std is the population standard deviation of xs, sqrt(mean((x - mean(x))^2)) (numpy.std with its
-// default ddof=0); 0 for empty input.
+// default ddof=0), ignoring non-finite values; 0 for empty input.
 func Std(xs []float64) float64 {
+	xs = statsFiniteOnly(xs)
 	if len(xs) == 0 {
 		return 0
 	}
@@ -49,7 +68,8 @@ func Std(xs []float64) float64 {
 // Percentile is numpy.percentile(xs, p) with numpy's default "linear" method (Hyndman & Fan type 7):
 // with the values sorted ascending as x[0..n-1], the virtual index is h = (n-1)*p/100 and the result is
 // x[floor(h)] + (h-floor(h))*(x[floor(h)+1]-x[floor(h)]) (computed with numpy's symmetric lerp). p is
-// clamped to [0, 100]; NaN values in xs are ignored (like numpy.nanpercentile); 0 for empty input.
+// clamped to [0, 100] (NaN means 50); non-finite values in xs are ignored (like numpy.nanpercentile);
+// 0 for empty input.
 // xs is not modified.
 func Percentile(xs []float64, p float64) float64 {
 	s := statsSortedClean(xs)
@@ -57,7 +77,7 @@ func Percentile(xs []float64, p float64) float64 {
 }
 
 // Median is numpy.median: the middle value, or the mean of the two middle values for an even count;
-// 0 for empty input. NaN values are ignored.
+// 0 for empty input. Non-finite values are ignored.
 func Median(xs []float64) float64 {
 	s := statsSortedClean(xs)
 	n := len(s)
@@ -70,11 +90,11 @@ func Median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// statsSortedClean returns a sorted copy of xs without NaN values.
+// statsSortedClean returns a sorted copy of xs without non-finite values.
 func statsSortedClean(xs []float64) []float64 {
 	s := make([]float64, 0, len(xs))
 	for _, x := range xs {
-		if !math.IsNaN(x) {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
 			s = append(s, x)
 		}
 	}
