@@ -7,10 +7,9 @@ import (
 
 // Defaults of BootstrapOptions.
 const (
-	DefaultBootstrapB           = 2000
-	DefaultLevel                = 0.95
-	DefaultBootstrapSeed        = 1
-	statsPCGStream       uint64 = 0x9e3779b97f4a7c15 // second PCG seed word; fixed so a seed means one stream
+	DefaultBootstrapB        = 2000
+	DefaultLevel             = 0.95
+	statsPCGStream    uint64 = 0x9e3779b97f4a7c15 // second PCG seed word; fixed so a seed means one stream
 )
 
 // Interval methods.
