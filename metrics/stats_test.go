@@ -675,3 +675,41 @@ func TestCompareRecords(t *testing.T) {
 		t.Errorf("k=4 comparison: %+v, %v", multi.Accuracy.Test, err)
 	}
 }
+
+// TestDegenerateInputs calls every entry point with empty and non-finite input: no panic, no NaN in
+// anything that is marshalled to JSON.
+func TestDegenerateInputs(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	opt := BootstrapOptions{B: 20}
+	var outs []any
+	add := func(v ...any) { outs = append(outs, v...) }
+	for _, xs := range [][]float64{nil, {}, {nan}, {inf, -inf}, {nan, 1}} {
+		add(Mean(xs), Median(xs), Std(xs), Percentile(xs, 90), Percentile(xs, nan), LatencyStats(xs), BootstrapMean(xs, opt))
+		r, err := PairedReduction(xs, xs, opt)
+		add(r, err == nil)
+		add(PairedPermutationTest(xs, 10, 1))
+	}
+	add(LengthStats(nil), TruncationRate(nil), AccuracyWilson(nil, 0.95), BootstrapAccuracy(nil, opt), McNemarExact(0, 0))
+	add(AES(nan, 1, 1, 1, AESParams{}), AES(1, nan, inf, 1, AESParams{}), AES(0, 0, 0, 0, AESParams{}), AccuracyPer1kTokens(nan, 10))
+	m, err := MajAtK(nil, 1)
+	add(m, err == nil)
+	p, err := MeanPassAtK(nil, 1)
+	add(p, err == nil)
+	g, err := GroupStats(nil, nil, nil)
+	add(g, err == nil)
+	th, err := ThinkStats(nil, nil)
+	add(th, err == nil)
+	tp, err := Throughput(nil, nil, 0)
+	add(tp, err == nil)
+	ch, err := CompareAccuracy(nil, nil, opt, 0)
+	add(ch, err == nil)
+	rs, err := Aggregate(nil, AggregateOptions{})
+	add(rs, err == nil)
+	c, err := CompareRecords(nil, nil, CompareOptions{})
+	add(c, err == nil)
+	for i, o := range outs {
+		if _, err := json.Marshal(o); err != nil {
+			t.Errorf("output %d (%T %+v) does not marshal: %v", i, o, o, err)
+		}
+	}
+}
