@@ -76,6 +76,12 @@ func Percentile(xs []float64, p float64) float64 {
 	return statsPercentileSorted(s, p)
 }
 
+// Quantile is numpy.quantile(xs, q) (default linear method): Percentile(xs, 100*q) for q in [0, 1].
+// q is used as given (not via 100*q/100), exactly like numpy. q is clamped to [0, 1] (NaN means 0.5).
+func Quantile(xs []float64, q float64) float64 {
+	return statsQuantileSorted(statsSortedClean(xs), q)
+}
+
 // Median is numpy.median: the middle value, or the mean of the two middle values for an even count;
 // 0 for empty input. Non-finite values are ignored.
 func Median(xs []float64) float64 {
@@ -102,16 +108,21 @@ func statsSortedClean(xs []float64) []float64 {
 	return s
 }
 
-// statsPercentileSorted is Percentile on already sorted, NaN-free values.
+// statsPercentileSorted is Percentile on already sorted, finite values (numpy divides p by 100 first).
 func statsPercentileSorted(s []float64, p float64) float64 {
+	return statsQuantileSorted(s, p/100)
+}
+
+// statsQuantileSorted is Quantile on already sorted, finite values.
+func statsQuantileSorted(s []float64, q float64) float64 {
 	n := len(s)
 	if n == 0 {
 		return 0
 	}
-	if math.IsNaN(p) {
-		p = 50
+	if math.IsNaN(q) {
+		q = 0.5
 	}
-	q := math.Min(math.Max(p/100, 0), 1)
+	q = math.Min(math.Max(q, 0), 1)
 	h := float64(n-1) * q
 	lo := math.Floor(h)
 	i := int(lo)

@@ -80,6 +80,9 @@ func TestGoldenDescribe(t *testing.T) {
 			if got := Percentile(c.X, q); !statsClose(got, c.Percentile[j], 1e-13) {
 				t.Errorf("case %d (n=%d): Percentile(%v) = %v, numpy %v", i, len(c.X), q, got, c.Percentile[j])
 			}
+			if got := Quantile(c.X, q/100); !statsClose(got, c.Percentile[j], 1e-13) {
+				t.Errorf("case %d (n=%d): Quantile(%v) = %v, numpy %v", i, len(c.X), q/100, got, c.Percentile[j])
+			}
 		}
 	}
 }
