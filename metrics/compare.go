@@ -197,7 +197,7 @@ type PairedTest struct {
 // "samples" permutation of scipy.stats.permutation_test) of the null "candidate and baseline are
 // exchangeable on each problem", for per-problem differences d_i = cand_i − base_i (e.g. per-problem
 // accuracies over k samples). The statistic is T = Σ d_i; each permutation flips the sign of every
-// d_i independently; p = P(|T*| ≥ |T_obs|) with a relative tolerance of 1e-9 for ties. Zero
+// d_i independently; p = P(|T*| ≥ |T_obs|), where "≥" allows 1e-9·max(1, Σ|d_i|) of rounding. Zero
 // differences do not change T and are skipped. With at most 16 non-zero differences all 2^m sign
 // patterns are enumerated (exact; for 0/1 outcomes this equals McNemarExact). Otherwise permutations
 // random sign vectors are drawn (default DefaultPermutations) from PCG(seed, 0x9e3779b97f4a7c15), signs
