@@ -16,8 +16,9 @@ type Record struct {
 	// Sample is the sample's index within its problem; records are ordered by it (stable, so it may be
 	// left 0 when the input is already in sample order). maj@k and pass@k use the first k samples.
 	Sample int `json:"sample"`
-	// Correct is the verdict; Answer the extracted answer in canonical form (the maj@k equivalence key;
-	// "" when none was extracted).
+	// Correct is the verdict; Answer the extracted answer in canonical form, the maj@k equivalence key
+	// ("" when none was extracted): use the grader's NormalizeAnswer(Verdict.Extracted), not the raw
+	// extraction, so that "1/2" and "\frac{1}{2}"-style spellings the normaliser unifies vote together.
 	Correct bool   `json:"correct"`
 	Answer  string `json:"answer"`
 	// CompletionTokens counts generated tokens; FinishReason is "stop" or "length".
