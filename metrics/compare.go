@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 )
@@ -140,8 +141,12 @@ func McNemarExact(b, c int) float64 {
 	return math.Min(1, 2*BinomialCDFHalf(min(b, c), b+c))
 }
 
-// BinomialCDFHalf is P(X ≤ m) for X ~ Binomial(n, 1/2), summed in log space from the largest term so it
-// neither underflows (n in the tens of thousands) nor loses the small tail.
+// statsExactBinomialMax is the largest n for which BinomialCDFHalf sums exact big integers.
+const statsExactBinomialMax = 10000
+
+// BinomialCDFHalf is P(X ≤ m) for X ~ Binomial(n, 1/2). For n ≤ 10000 it is exact up to the final
+// rounding (Σ_{i≤m} C(n,i) in big integers, times 2^−n); above, it sums in log space from the largest
+// term, so it neither underflows nor loses the small tail (relative error about 1e-13).
 func BinomialCDFHalf(m, n int) float64 {
 	if n < 0 || m < 0 {
 		return 0
@@ -152,6 +157,23 @@ func BinomialCDFHalf(m, n int) float64 {
 	if 2*m >= n { // use symmetry: P(X <= m) = 1 - P(X <= n-m-1)
 		return 1 - BinomialCDFHalf(n-m-1, n)
 	}
+	if n <= statsExactBinomialMax {
+		c, sum := big.NewInt(1), big.NewInt(1)
+		var num, den big.Int
+		for i := 1; i <= m; i++ {
+			c.Mul(c, num.SetInt64(int64(n-i+1)))
+			c.Quo(c, den.SetInt64(int64(i)))
+			sum.Add(sum, c)
+		}
+		f := new(big.Float).SetInt(sum)
+		v, _ := f.SetMantExp(f, -n).Float64()
+		return v
+	}
+	return statsBinomialCDFHalfLog(m, n)
+}
+
+// statsBinomialCDFHalfLog is BinomialCDFHalf for 0 <= m < n/2 in log space.
+func statsBinomialCDFHalfLog(m, n int) float64 {
 	// Terms t_i = C(n,i)/2^n increase for i <= n/2, so t_m is the largest; sum t_i/t_m downwards.
 	lg := func(x int) float64 { v, _ := math.Lgamma(float64(x) + 1); return v }
 	logTm := lg(n) - lg(m) - lg(n-m) - float64(n)*math.Ln2

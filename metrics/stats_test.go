@@ -484,6 +484,23 @@ func TestBinomialCDFHalf(t *testing.T) {
 	if got := BinomialCDFHalf(0, 1000); got <= 0 || !statsClose(math.Log(got), -1000*math.Ln2, 1e-12) {
 		t.Errorf("CDF(0;1000) = %v (underflowed?)", got)
 	}
+	// The log-space path (used above n = 10000) agrees with the exact one.
+	for _, n := range []int{7, 50, 501, 5000, 10000} {
+		for _, m := range []int{0, 1, n / 10, n / 3, n/2 - 1} {
+			if 2*m >= n || m < 0 {
+				continue
+			}
+			if e, l := BinomialCDFHalf(m, n), statsBinomialCDFHalfLog(m, n); !(e == 0 && l == 0) && math.Abs(e-l) > 1e-11*e {
+				t.Errorf("CDF(%d;%d): exact %v, log-space %v", m, n, e, l)
+			}
+		}
+	}
+	if got := McNemarExact(4000, 4400); got <= 0 || got >= 0.01 {
+		t.Errorf("McNemar(4000,4400) = %v", got)
+	}
+	if got, want := McNemarExact(6000, 6100), 2*statsBinomialCDFHalfLog(6000, 12100); got != want {
+		t.Errorf("McNemar above the exact limit = %v, want %v", got, want)
+	}
 	if BinomialCDFHalf(5, 5) != 1 || BinomialCDFHalf(-1, 5) != 0 {
 		t.Error("edges")
 	}
