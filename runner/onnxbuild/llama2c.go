@@ -114,6 +114,12 @@ func ReadLlama2CTokenizer(path string) ([]Llama2CToken, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseLlama2CTokenizer(b, path)
+}
+
+// ParseLlama2CTokenizer parses the bytes of a llama2.c tokenizer.bin (see ReadLlama2CTokenizer);
+// path only names the source in errors.
+func ParseLlama2CTokenizer(b []byte, path string) ([]Llama2CToken, error) {
 	if len(b) < 4 {
 		return nil, fmt.Errorf("%s: too short for a llama2.c tokenizer", path)
 	}
