@@ -2,6 +2,7 @@ package onnxbuild
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -102,8 +103,11 @@ func TestStories260KGreedy(t *testing.T) {
 	dec := newDecoder(t, cfg, filepath.Join(dir, "model.onnx"), nil, 1)
 	var out bytes.Buffer
 	token := 1 // BOS
+	seq := []int{token}
+	var stepLogits [][]float32
 	for pos := 0; pos < 200; pos++ {
 		lg := dec.step(t, [][]int64{{int64(token)}}, [][]int64{ones(pos + 1)}, [][]int64{{int64(pos)}})
+		stepLogits = append(stepLogits, lg[0][0])
 		next, best := 0, lg[0][0][0]
 		for i, v := range lg[0][0] {
 			if v > best {
@@ -115,7 +119,26 @@ func TestStories260KGreedy(t *testing.T) {
 		}
 		out.Write(llama2cPiece(toks, token, next))
 		token = next
+		seq = append(seq, next)
 	}
+	seq = seq[:len(stepLogits)]
+
+	// The same 200 positions in one prefill (no cache) and in the float64 reference give the same
+	// logits as the token-by-token run.
+	full := newDecoder(t, cfg, filepath.Join(dir, "model.onnx"), nil, 1)
+	fl := full.step(t, [][]int64{seqOf(seq)}, [][]int64{ones(len(seq))}, [][]int64{iota64(0, len(seq))})
+	ref := Reference(cfg, w, seq)
+	var dCache, dRef float64
+	for i := range seq {
+		for j, v := range fl[0][i] {
+			dCache = max(dCache, math.Abs(float64(v-stepLogits[i][j])))
+		}
+		dRef = max(dRef, maxDiff(stepLogits[i], ref[i]))
+	}
+	if dCache > 1e-4 || dRef > 1e-4 {
+		t.Errorf("stories260K max abs logit diff: cached vs full prefill %.3g, vs float64 reference %.3g", dCache, dRef)
+	}
+	t.Logf("stories260K max abs logit diff over %d positions: cached vs full prefill %.3g, vs float64 reference %.3g", len(seq), dCache, dRef)
 	got := out.Bytes()
 	want = bytes.TrimSuffix(want, []byte("\n")) // run.c ends with a newline; the file may keep it or not
 	if !bytes.Equal(got, want) {
