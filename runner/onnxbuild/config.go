@@ -79,13 +79,14 @@ func (c LlamaConfig) Validate() error {
 	return nil
 }
 
-// Preset returns a named model shape with the given vocabulary size (BOS 1, EOS 2, Llama 2 style):
+// Preset returns a named model shape with the given vocabulary size (BOS 1, EOS 2, Llama 2 style;
+// untied lm_head, half-split rotary, float32 KV):
 //
 //	tiny:   dim 64,  hidden 172,  2 layers, 4 heads / 2 kv heads, 2048 positions
 //	small:  dim 256, hidden 688,  4 layers, 8 heads / 4 kv heads, 4096 positions
 //	medium: dim 512, hidden 1376, 8 layers, 8 heads / 4 kv heads, 4096 positions
 func Preset(name string, vocab int) (LlamaConfig, error) {
-	c := LlamaConfig{VocabSize: vocab, RopeTheta: 10000, NormEps: 1e-5, TieEmbeddings: true, BOSTokenID: 1, EOSTokenIDs: []int{2}}
+	c := LlamaConfig{VocabSize: vocab, RopeTheta: 10000, NormEps: 1e-5, BOSTokenID: 1, EOSTokenIDs: []int{2}}
 	switch name {
 	case "tiny":
 		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 64, 172, 2, 4, 2, 2048
