@@ -61,11 +61,8 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		return badInputf("--external-data %q: want auto, always or never", *external)
 	}
 
-	var (
-		cfg onnxbuild.LlamaConfig
-		w   *onnxbuild.Weights
-		err error
-	)
+	var cfg onnxbuild.LlamaConfig
+	var err error
 	switch {
 	case *ckpt != "" || *tokBin != "":
 		if *ckpt == "" || *tokBin == "" {
@@ -74,25 +71,11 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if *seed >= 0 || *tokPath != "" || *eosBias != 0 || *maxSeq != 0 {
 			return badInputf("--seed, --tokenizer, --eos-bias and --max-seq-len are for seeded models, not --llama2c")
 		}
-		if cfg, w, err = onnxbuild.ReadLlama2C(*ckpt); err != nil {
-			return badInput(err)
-		}
-		if opts.TokenizerJSON, err = onnxbuild.Llama2CTokenizerJSON(*tokBin); err != nil {
-			return badInput(err)
-		}
-		if opts.TokenizerConfigJSON, err = onnxbuild.Llama2TokenizerConfigJSON(cfg.MaxSeqLen); err != nil {
-			return err
-		}
-		toks, err := onnxbuild.ReadLlama2CTokenizer(*tokBin)
-		if err != nil {
-			return badInput(err)
-		}
-		if len(toks) != cfg.VocabSize {
-			return badInputf("tokenizer %s has %d tokens, checkpoint %s has %d", *tokBin, len(toks), *ckpt, cfg.VocabSize)
+		if cfg, err = onnxbuild.ConvertLlama2C(*ckpt, *tokBin, *out, *kv16, opts); err != nil {
+			return dirError(err)
 		}
 	case *seed >= 0:
-		var vocab, bos int
-		var eos []int
+		vocab, bos, eos := len(onnxbuild.ByteTokenizerPieces()), 1, []int{2}
 		if *tokPath != "" {
 			tf, err := onnxbuild.LoadTokenizerFiles(*tokPath)
 			if err != nil {
@@ -100,16 +83,11 @@ func cmdBuildModel(ctx context.Context, e env) error {
 			}
 			opts.TokenizerJSON, opts.TokenizerConfigJSON, opts.ExtraFiles = tf.JSON, tf.ConfigJSON, tf.Extra
 			vocab, bos, eos = tf.VocabSize, tf.BOS, tf.EOS
-		} else {
-			if opts.TokenizerJSON, err = onnxbuild.ByteTokenizerJSON(); err != nil {
-				return err
-			}
-			vocab, bos, eos = len(onnxbuild.ByteTokenizerPieces()), 1, []int{2}
 		}
 		if cfg, err = onnxbuild.Preset(*preset, vocab); err != nil {
 			return badInput(err)
 		}
-		cfg.BOSTokenID, cfg.EOSTokenIDs = bos, eos
+		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16 = bos, eos, *kv16
 		switch *rope {
 		case "half":
 		case "interleaved":
@@ -122,29 +100,11 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		} else if *maxSeq > 0 {
 			cfg.MaxSeqLen = *maxSeq
 		}
-		if *tokPath == "" {
-			if opts.TokenizerConfigJSON, err = onnxbuild.Llama2TokenizerConfigJSON(cfg.MaxSeqLen); err != nil {
-				return err
-			}
-		}
-		w = onnxbuild.RandomWeights(cfg, *seed)
-		if *eosBias != 0 {
-			if err := w.AddLogitBias(cfg.VocabSize, eos[0], float32(*eosBias)); err != nil {
-				return badInput(err)
-			}
+		if err := onnxbuild.WriteSeededModelDir(*out, cfg, *seed, float32(*eosBias), opts); err != nil {
+			return dirError(err)
 		}
 	default:
 		return badInputf("give --llama2c CKPT --llama2c-tokenizer TOK, or --seed N (see --help)")
-	}
-	cfg.KVFloat16 = *kv16
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := onnxbuild.WriteModelDir(*out, cfg, w, opts); err != nil {
-		if strings.Contains(err.Error(), "not empty") {
-			return badInputf("%v (use --force to replace it)", err)
-		}
-		return err
 	}
 	ext := "inline weights"
 	if _, err := os.Stat(filepath.Join(*out, onnxbuild.ExternalDataName)); err == nil {
@@ -159,4 +119,17 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	fmt.Fprintf(e.stdout, "wrote %s: vocab %d, dim %d, %d layers, %d/%d heads, context %d, KV %s, %s\n",
 		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext)
 	return nil
+}
+
+// dirError maps a model-writing error: an existing output dir or bad input files are bad input
+// (exit 2), anything else a runtime failure.
+func dirError(err error) error {
+	var ie *onnxbuild.InputError
+	switch {
+	case errors.As(err, &ie):
+		return badInput(err)
+	case strings.Contains(err.Error(), "not empty"):
+		return badInputf("%v (use --force to replace it)", err)
+	}
+	return err
 }

@@ -56,3 +56,25 @@ func TestBuildModelBadUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildModelLlama2C(t *testing.T) {
+	sh, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "models", "stories260K"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sh); err != nil {
+		t.Skipf("shared stories260K model not found at %s", sh)
+	}
+	dir := filepath.Join(t.TempDir(), "st")
+	code, out, errs := runCLI("build-model", "--out", dir, "--llama2c", filepath.Join(sh, "stories260K.bin"),
+		"--llama2c-tokenizer", filepath.Join(sh, "tok512.bin"), "--kv-float16")
+	if code != 0 || !strings.Contains(out, "vocab 512, dim 64, 5 layers, 8/4 heads, context 512, KV float16") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// The checkpoint given as its own tokenizer is bad input.
+	code, _, _ = runCLI("build-model", "--out", dir+"2", "--llama2c", filepath.Join(sh, "stories260K.bin"),
+		"--llama2c-tokenizer", filepath.Join(sh, "stories260K.bin"))
+	if code != exitUsage {
+		t.Errorf("checkpoint as tokenizer: exit %d, want %d", code, exitUsage)
+	}
+}
