@@ -40,6 +40,9 @@ type LlamaConfig struct {
 	KVFloat16 bool
 	// TieEmbeddings uses the token embedding as the output projection (lm_head).
 	TieEmbeddings bool
+	// NoPositionIDs leaves out the position_ids input: the graph derives positions from
+	// attention_mask (cumulative sum - 1, clipped at 0), as some exports do.
+	NoPositionIDs bool
 
 	// BOSTokenID and EOSTokenIDs go to config.json / generation_config.json.
 	BOSTokenID  int

@@ -122,8 +122,10 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 	g.Inputs = append(g.Inputs,
 		valueInfo{"input_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}},
 		valueInfo{"attention_mask", dtInt64, []dim{{Param: dimBatch}, {Param: dimTotal}}},
-		valueInfo{"position_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}},
 	)
+	if !cfg.NoPositionIDs {
+		g.Inputs = append(g.Inputs, valueInfo{"position_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}})
+	}
 	g.Outputs = append(g.Outputs, valueInfo{"logits", dtFloat, []dim{{Param: dimBatch}, {Param: dimSeq}, {Value: V}}})
 	for i := range cfg.Layers {
 		for _, kv := range []string{"key", "value"} {
@@ -173,8 +175,17 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 
 	// Rotary tables at the given positions.
 	b.scope = "/model/rotary"
-	cosP := b.op("Gather", []string{cosTab, "position_ids"}, aInt("axis", 0)) // [B,S,hd/2]
-	sinP := b.op("Gather", []string{sinTab, "position_ids"}, aInt("axis", 0))
+	positions := "position_ids"
+	if cfg.NoPositionIDs {
+		// positions = max(cumsum(attention_mask) - 1, 0)[:, past:total]
+		cs := b.op("CumSum", []string{"attention_mask", b.initI64("const_axis_1", []int64{1})})
+		all := b.op("Max", []string{b.op("Sub", []string{cs, one}), zero})
+		axes0 := b.initI64("const_axes_0", []int64{0}, 1)
+		positions = b.op("Slice", []string{all, b.op("Unsqueeze", []string{past, axes0}),
+			b.op("Unsqueeze", []string{total, axes0}), axes1})
+	}
+	cosP := b.op("Gather", []string{cosTab, positions}, aInt("axis", 0)) // [B,S,hd/2]
+	sinP := b.op("Gather", []string{sinTab, positions}, aInt("axis", 0))
 	ropeAxes := axes2
 	if cfg.RopeInterleaved {
 		ropeAxes = axes24

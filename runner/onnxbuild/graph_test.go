@@ -57,13 +57,13 @@ func iota64(from, n int) []int64 {
 func TestGraphMatchesReference(t *testing.T) {
 	initORT(t)
 	type variant struct {
-		interleaved, fp16, untied bool
+		interleaved, fp16, untied, noPos bool
 	}
 	var worst = map[bool]float64{}
-	for _, v := range []variant{{false, false, false}, {true, false, true}, {false, true, true}, {true, true, false}} {
-		t.Run(fmt.Sprintf("interleaved=%v/kvfp16=%v/untied=%v", v.interleaved, v.fp16, v.untied), func(t *testing.T) {
+	for _, v := range []variant{{false, false, false, false}, {true, false, true, false}, {false, true, true, false}, {true, true, false, false}, {false, false, true, true}} {
+		t.Run(fmt.Sprintf("interleaved=%v/kvfp16=%v/untied=%v/noposids=%v", v.interleaved, v.fp16, v.untied, v.noPos), func(t *testing.T) {
 			cfg := testConfig()
-			cfg.RopeInterleaved, cfg.KVFloat16, cfg.TieEmbeddings = v.interleaved, v.fp16, !v.untied
+			cfg.RopeInterleaved, cfg.KVFloat16, cfg.TieEmbeddings, cfg.NoPositionIDs = v.interleaved, v.fp16, !v.untied, v.noPos
 			w := RandomWeights(cfg, 7)
 			if v.untied {
 				if err := w.AddLogitBias(cfg.VocabSize, 2, 1.5); err != nil {

@@ -32,7 +32,10 @@ type decoder struct {
 }
 
 func ioNames(cfg LlamaConfig) (in, out []string) {
-	in = []string{"input_ids", "attention_mask", "position_ids"}
+	in = []string{"input_ids", "attention_mask"}
+	if !cfg.NoPositionIDs {
+		in = append(in, "position_ids")
+	}
 	out = []string{"logits"}
 	for i := range cfg.Layers {
 		for _, kv := range []string{"key", "value"} {
@@ -112,7 +115,11 @@ func (d *decoder) step(t testing.TB, ids, mask, pos [][]int64) [][][]float32 {
 		return v, ortgo.NewShape(int64(len(m)), int64(len(m[0])))
 	}
 	var ins []ortgo.Value
-	for _, m := range [][][]int64{ids, mask, pos} {
+	feeds := [][][]int64{ids, mask, pos}
+	if d.cfg.NoPositionIDs {
+		feeds = feeds[:2]
+	}
+	for _, m := range feeds {
 		v, s := flat(m)
 		tt, err := ortgo.NewTensor(s, v)
 		if err != nil {
