@@ -5,8 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -33,30 +31,6 @@ func sharedDir(t testing.TB) string {
 		t.Skipf("shared test data not found at %s (tests that need the stories260K model skip without it)", s)
 	}
 	return s
-}
-
-// llama2cPiece decodes token after prev the way llama2.c's run.c does: strip the leading space of
-// the first piece after BOS, turn <0xXX> into the byte, and drop single unprintable bytes
-// (safe_printf).
-func llama2cPiece(toks []Llama2CToken, prev, token int) []byte {
-	p := strings.ReplaceAll(toks[token].Piece, "▁", " ")
-	if prev == 1 && strings.HasPrefix(p, " ") {
-		p = p[1:]
-	}
-	if len(p) == 6 && strings.HasPrefix(p, "<0x") && p[5] == '>' {
-		if v, err := strconv.ParseUint(p[3:5], 16, 8); err == nil {
-			p = string([]byte{byte(v)})
-		}
-	}
-	if len(p) == 1 {
-		c := p[0]
-		printable := c >= 0x20 && c < 0x7f
-		space := c == ' ' || (c >= '\t' && c <= '\r')
-		if !printable && !space {
-			return nil
-		}
-	}
-	return []byte(p)
 }
 
 // TestStories260KGreedy converts the real stories260K llama2.c checkpoint and its tokenizer into a
@@ -117,7 +91,7 @@ func TestStories260KGreedy(t *testing.T) {
 		if next == 1 {
 			break
 		}
-		out.Write(llama2cPiece(toks, token, next))
+		out.Write(Llama2CDecodePiece(toks, token, next))
 		token = next
 		seq = append(seq, next)
 	}

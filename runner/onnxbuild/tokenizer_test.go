@@ -11,44 +11,6 @@ import (
 	"testing"
 )
 
-// llama2cEncode is llama2.c's encoder (run.c encode, bos=1 eos=0): prepend a space to non-empty
-// text, one token per UTF-8 character (or its bytes +3), then merge the adjacent pair whose merged
-// piece has the highest score (leftmost on ties) until none merges.
-func llama2cEncode(toks []Llama2CToken, text string) []int {
-	ids := map[string]int{}
-	for i, t := range toks {
-		ids[strings.ReplaceAll(t.Piece, "▁", " ")] = i
-	}
-	out := []int{1}
-	if text == "" {
-		return out
-	}
-	text = " " + text
-	for _, r := range text {
-		if id, ok := ids[string(r)]; ok {
-			out = append(out, id)
-			continue
-		}
-		for _, b := range []byte(string(r)) {
-			out = append(out, int(b)+3)
-		}
-	}
-	piece := func(id int) string { return strings.ReplaceAll(toks[id].Piece, "▁", " ") }
-	for {
-		best, bestID, bestIdx := float32(-1e10), -1, -1
-		for i := 1; i+1 < len(out); i++ {
-			if id, ok := ids[piece(out[i])+piece(out[i+1])]; ok && toks[id].Score > best {
-				best, bestID, bestIdx = toks[id].Score, id, i
-			}
-		}
-		if bestIdx < 0 {
-			return out
-		}
-		out[bestIdx] = bestID
-		out = append(out[:bestIdx+1], out[bestIdx+2:]...)
-	}
-}
-
 // hfLike is a small interpreter of the tokenizer.json this package writes (Prepend/Replace
 // normalizer, BPE by merge rank with byte fallback, <s> template, Replace/ByteFallback/Fuse/Strip
 // decoder). It checks the JSON's content, not Hugging Face's implementation: the tokenizer package
@@ -181,7 +143,7 @@ func TestLlama2CTokenizerJSON(t *testing.T) {
 	texts := append(strings.Split(string(story), "\n"), "", "a", "Hello world", "  two  spaces ", "héllo wörld ✓ 日本 🙂",
 		"Once upon a time", "tab\there", "new\nline", string(story))
 	for _, text := range texts {
-		want := llama2cEncode(toks, text)
+		want := Llama2CEncode(toks, text)
 		got := h.encode(text)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("encode(%q):\n tokenizer.json: %v\n llama2.c:       %v", text, got, want)
