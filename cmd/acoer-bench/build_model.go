@@ -3,9 +3,133 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/acoer/acoer-bench/runner/onnxbuild"
 )
 
-// cmdBuildModel is not built yet; its issue replaces this file.
+const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tokenizer) into a model directory
+  acoer-bench build-model --out models/stories260K \
+      --llama2c ../shared/models/stories260K/stories260K.bin \
+      --llama2c-tokenizer ../shared/models/stories260K/tok512.bin
+
+  # a seeded test model with the built-in byte-level tokenizer
+  acoer-bench build-model --out models/tiny-a --seed 1 --preset tiny
+
+  # baseline and candidate test models that differ only in how readily they stop (EOS logit bias)
+  acoer-bench build-model --out models/base --seed 7 --preset small --tokenizer .cache/tokenizers/llama2
+  acoer-bench build-model --out models/cand --seed 7 --preset small --tokenizer .cache/tokenizers/llama2 --eos-bias 3`
+
+// cmdBuildModel writes a model directory: a Llama-family ONNX decoder with KV cache, either
+// converted from a llama2.c checkpoint or with seeded random weights (for tests and benchmarks of
+// the harness itself).
 func cmdBuildModel(ctx context.Context, e env) error {
-	return errors.New("not implemented yet")
+	fs := newFlags("build-model",
+		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16]",
+		buildModelExamples, e.stderr)
+	out := fs.String("out", "", "model directory to write (required)")
+	ckpt := fs.String("llama2c", "", "llama2.c checkpoint (legacy format) to convert")
+	tokBin := fs.String("llama2c-tokenizer", "", "llama2.c tokenizer.bin of the checkpoint (e.g. tok512.bin)")
+	seed := fs.Int64("seed", -1, "seed of the random weights (a seeded model; >= 0)")
+	preset := fs.String("preset", "tiny", "shape of a seeded model: "+strings.Join(onnxbuild.Presets(), ", "))
+	tokPath := fs.String("tokenizer", "", "tokenizer.json, or a dir with tokenizer.json (+ tokenizer_config.json), for a seeded model; default: a built-in byte-level tokenizer")
+	eosBias := fs.Float64("eos-bias", 0, "add this to the EOS logit of a seeded model (longer or shorter answers)")
+	kv16 := fs.Bool("kv-float16", false, "float16 past_key_values / present tensors")
+	rope := fs.String("rope", "half", "rotary layout of a seeded model: half (Hugging Face) or interleaved (llama2.c)")
+	maxSeq := fs.Int("max-seq-len", 0, "context length of a seeded model (default: the preset's)")
+	external := fs.String("external-data", "auto", "weights in model.onnx.data: auto (when over 100 MB), always, never")
+	force := fs.Bool("force", false, "replace DIR when it exists")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return badInputf("unexpected arguments %q", fs.Args())
+	}
+	if *out == "" {
+		return badInputf("--out is required")
+	}
+	opts := onnxbuild.DirOptions{Overwrite: *force}
+	switch *external {
+	case "auto":
+	case "always", "never":
+		v := *external == "always"
+		opts.ExternalData = &v
+	default:
+		return badInputf("--external-data %q: want auto, always or never", *external)
+	}
+
+	var cfg onnxbuild.LlamaConfig
+	var err error
+	switch {
+	case *ckpt != "" || *tokBin != "":
+		if *ckpt == "" || *tokBin == "" {
+			return badInputf("--llama2c and --llama2c-tokenizer go together")
+		}
+		if *seed >= 0 || *tokPath != "" || *eosBias != 0 || *maxSeq != 0 {
+			return badInputf("--seed, --tokenizer, --eos-bias and --max-seq-len are for seeded models, not --llama2c")
+		}
+		if cfg, err = onnxbuild.ConvertLlama2C(*ckpt, *tokBin, *out, *kv16, opts); err != nil {
+			return dirError(err)
+		}
+	case *seed >= 0:
+		vocab, bos, eos := len(onnxbuild.ByteTokenizerPieces()), 1, []int{2}
+		if *tokPath != "" {
+			tf, err := onnxbuild.LoadTokenizerFiles(*tokPath)
+			if err != nil {
+				return badInput(err)
+			}
+			opts.TokenizerJSON, opts.TokenizerConfigJSON, opts.ExtraFiles = tf.JSON, tf.ConfigJSON, tf.Extra
+			vocab, bos, eos = tf.VocabSize, tf.BOS, tf.EOS
+		}
+		if cfg, err = onnxbuild.Preset(*preset, vocab); err != nil {
+			return badInput(err)
+		}
+		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16 = bos, eos, *kv16
+		switch *rope {
+		case "half":
+		case "interleaved":
+			cfg.RopeInterleaved = true
+		default:
+			return badInputf("--rope %q: want half or interleaved", *rope)
+		}
+		if *maxSeq < 0 {
+			return badInputf("--max-seq-len must be positive")
+		} else if *maxSeq > 0 {
+			cfg.MaxSeqLen = *maxSeq
+		}
+		if err := onnxbuild.WriteSeededModelDir(*out, cfg, *seed, float32(*eosBias), opts); err != nil {
+			return dirError(err)
+		}
+	default:
+		return badInputf("give --llama2c CKPT --llama2c-tokenizer TOK, or --seed N (see --help)")
+	}
+	ext := "inline weights"
+	if _, err := os.Stat(filepath.Join(*out, onnxbuild.ExternalDataName)); err == nil {
+		ext = "weights in " + onnxbuild.ExternalDataName
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	kv := "float32"
+	if cfg.KVFloat16 {
+		kv = "float16"
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: vocab %d, dim %d, %d layers, %d/%d heads, context %d, KV %s, %s\n",
+		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext)
+	return nil
+}
+
+// dirError maps a model-writing error: an existing output dir or bad input files are bad input
+// (exit 2), anything else a runtime failure.
+func dirError(err error) error {
+	var ie *onnxbuild.InputError
+	switch {
+	case errors.As(err, &ie):
+		return badInput(err)
+	case strings.Contains(err.Error(), "not empty"):
+		return badInputf("%v (use --force to replace it)", err)
+	}
+	return err
 }

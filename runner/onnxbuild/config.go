@@ -1,0 +1,107 @@
+// Package onnxbuild builds ONNX decoder graphs for Llama-family models in pure Go: test models with
+// seeded random weights, and real models converted from llama2.c checkpoints (with their tokenizer
+// turned into a Hugging Face tokenizer.json).
+//
+// The graphs follow the I/O contract of Hugging Face optimum's text-generation-with-past export:
+//
+//	inputs:  input_ids int64 [batch_size, sequence_length]
+//	         attention_mask int64 [batch_size, total_sequence_length]
+//	         position_ids int64 [batch_size, sequence_length]
+//	         past_key_values.{i}.key / .value  float32|float16 [batch_size, kv_heads, past_sequence_length, head_dim]
+//	outputs: logits float32 [batch_size, sequence_length, vocab]
+//	         present.{i}.key / .value  (same dtype as past) [batch_size, kv_heads, total_sequence_length, head_dim]
+//
+// Only standard ONNX operators of the default domain (opset 17) are used, so the CPU and CUDA
+// execution providers of ONNX Runtime both run them.
+package onnxbuild
+
+import (
+	"errors"
+	"fmt"
+)
+
+// LlamaConfig describes a Llama-family decoder.
+type LlamaConfig struct {
+	VocabSize int // number of tokens
+	Dim       int // hidden size
+	HiddenDim int // FFN intermediate size
+	Layers    int // decoder layers
+	Heads     int // query heads
+	KVHeads   int // key/value heads (grouped-query attention when < Heads)
+	MaxSeqLen int // rows of the rotary tables: positions must be < MaxSeqLen
+
+	RopeTheta float64 // rotary base (10000 for Llama 2)
+	NormEps   float64 // RMSNorm epsilon
+
+	// RopeInterleaved rotates adjacent pairs (x[2i], x[2i+1]) as llama2.c does; false rotates the
+	// half-split pairs (x[i], x[i+d/2]) as Hugging Face Llama does.
+	RopeInterleaved bool
+	// KVFloat16 makes past_key_values.* inputs and present.* outputs float16 (compute stays float32).
+	KVFloat16 bool
+	// TieEmbeddings uses the token embedding as the output projection (lm_head).
+	TieEmbeddings bool
+	// NoPositionIDs leaves out the position_ids input: the graph derives positions from
+	// attention_mask (cumulative sum - 1, clipped at 0), as some exports do.
+	NoPositionIDs bool
+
+	// BOSTokenID and EOSTokenIDs go to config.json / generation_config.json.
+	BOSTokenID  int
+	EOSTokenIDs []int
+}
+
+// HeadDim is Dim / Heads.
+func (c LlamaConfig) HeadDim() int { return c.Dim / c.Heads }
+
+// KVDim is KVHeads * HeadDim.
+func (c LlamaConfig) KVDim() int { return c.KVHeads * c.HeadDim() }
+
+// Validate reports the first inconsistency in c.
+func (c LlamaConfig) Validate() error {
+	switch {
+	case c.VocabSize <= 0 || c.Dim <= 0 || c.HiddenDim <= 0 || c.Layers <= 0 || c.Heads <= 0 || c.KVHeads <= 0 || c.MaxSeqLen <= 0:
+		return fmt.Errorf("onnxbuild: config sizes must be positive: %+v", c)
+	case c.Dim%c.Heads != 0:
+		return fmt.Errorf("onnxbuild: dim %d is not a multiple of heads %d", c.Dim, c.Heads)
+	case c.HeadDim()%2 != 0:
+		return fmt.Errorf("onnxbuild: head dim %d must be even for rotary embedding", c.HeadDim())
+	case c.Heads%c.KVHeads != 0:
+		return fmt.Errorf("onnxbuild: heads %d is not a multiple of kv heads %d", c.Heads, c.KVHeads)
+	case c.RopeTheta <= 0:
+		return errors.New("onnxbuild: rope theta must be positive")
+	case c.NormEps <= 0:
+		return errors.New("onnxbuild: norm eps must be positive")
+	}
+	if c.BOSTokenID < 0 || c.BOSTokenID >= c.VocabSize {
+		return fmt.Errorf("onnxbuild: bos id %d outside vocab %d", c.BOSTokenID, c.VocabSize)
+	}
+	for _, id := range c.EOSTokenIDs {
+		if id < 0 || id >= c.VocabSize {
+			return fmt.Errorf("onnxbuild: eos id %d outside vocab %d", id, c.VocabSize)
+		}
+	}
+	return nil
+}
+
+// Preset returns a named model shape with the given vocabulary size (BOS 1, EOS 2, Llama 2 style;
+// untied lm_head, half-split rotary, float32 KV):
+//
+//	tiny:   dim 64,  hidden 172,  2 layers, 4 heads / 2 kv heads, 2048 positions
+//	small:  dim 256, hidden 688,  4 layers, 8 heads / 4 kv heads, 4096 positions
+//	medium: dim 512, hidden 1376, 8 layers, 8 heads / 4 kv heads, 4096 positions
+func Preset(name string, vocab int) (LlamaConfig, error) {
+	c := LlamaConfig{VocabSize: vocab, RopeTheta: 10000, NormEps: 1e-5, BOSTokenID: 1, EOSTokenIDs: []int{2}}
+	switch name {
+	case "tiny":
+		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 64, 172, 2, 4, 2, 2048
+	case "small":
+		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 256, 688, 4, 8, 4, 4096
+	case "medium":
+		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 512, 1376, 8, 8, 4, 4096
+	default:
+		return LlamaConfig{}, fmt.Errorf("onnxbuild: unknown preset %q (want tiny, small or medium)", name)
+	}
+	return c, nil
+}
+
+// Presets lists the names Preset accepts.
+func Presets() []string { return []string{"tiny", "small", "medium"} }

@@ -1,0 +1,276 @@
+package onnxbuild
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Graph constants.
+const (
+	irVersion = 8
+	opsetVer  = 17
+	// maskValue is added to the scores of masked keys. It is finite (float32's lowest value, as
+	// Hugging Face uses), so a row whose keys are all masked (a padding query) gets a uniform
+	// softmax instead of NaN.
+	maskValue = -math.MaxFloat32
+)
+
+// Dynamic dimension names, as optimum writes them.
+const (
+	dimBatch = "batch_size"
+	dimSeq   = "sequence_length"
+	dimPast  = "past_sequence_length"
+	dimTotal = "total_sequence_length"
+)
+
+// builder accumulates nodes and initializers.
+type builder struct {
+	g     *graph
+	count int
+	scope string
+}
+
+func (b *builder) name(op string) string {
+	b.count++
+	return fmt.Sprintf("%s/%s_%d", b.scope, op, b.count)
+}
+
+// op adds a node with one output and returns that output's name.
+func (b *builder) op(op string, inputs []string, attrs ...attr) string {
+	return b.opNamed(op, "", inputs, attrs...)
+}
+
+// opNamed adds a node with one output called out ("" picks a fresh name).
+func (b *builder) opNamed(op, out string, inputs []string, attrs ...attr) string {
+	n := b.name(op)
+	if out == "" {
+		out = n + "_output"
+	}
+	b.g.Nodes = append(b.g.Nodes, node{OpType: op, Name: n, Inputs: inputs, Outputs: []string{out}, Attrs: attrs})
+	return out
+}
+
+// opN adds a node with k outputs.
+func (b *builder) opN(op string, inputs []string, k int, attrs ...attr) []string {
+	n := b.name(op)
+	outs := make([]string, k)
+	for i := range outs {
+		outs[i] = n + "_output_" + strconv.Itoa(i)
+	}
+	b.g.Nodes = append(b.g.Nodes, node{OpType: op, Name: n, Inputs: inputs, Outputs: outs, Attrs: attrs})
+	return outs
+}
+
+func (b *builder) initF32(name string, data []float32, dims ...int64) string {
+	b.g.Initializers = append(b.g.Initializers, &tensor{Name: name, DataType: dtFloat, Dims: dims, Raw: float32Raw(data)})
+	return name
+}
+
+func (b *builder) initI64(name string, data []int64, dims ...int64) string {
+	b.g.Initializers = append(b.g.Initializers, &tensor{Name: name, DataType: dtInt64, Dims: dims, Raw: int64Raw(data)})
+	return name
+}
+
+func aInt(name string, v int64) attr     { return attr{Name: name, Type: attrInt, I: v} }
+func aInts(name string, v ...int64) attr { return attr{Name: name, Type: attrInts, Ints: v} }
+
+// transpose returns the [cols, rows] transpose of the row-major [rows, cols] matrix m.
+func transpose(m []float32, rows, cols int) []float32 {
+	t := make([]float32, len(m))
+	for r := range rows {
+		for c := range cols {
+			t[c*rows+r] = m[r*cols+c]
+		}
+	}
+	return t
+}
+
+// ropeTables returns cos and sin tables [maxSeq, headDim/2]: angle = pos * theta^(-2i/headDim).
+func ropeTables(maxSeq, headDim int, theta float64) (cos, sin []float32) {
+	half := headDim / 2
+	cos = make([]float32, maxSeq*half)
+	sin = make([]float32, maxSeq*half)
+	for p := range maxSeq {
+		for i := range half {
+			a := float64(p) * math.Pow(theta, -float64(2*i)/float64(headDim))
+			cos[p*half+i] = float32(math.Cos(a))
+			sin[p*half+i] = float32(math.Sin(a))
+		}
+	}
+	return cos, sin
+}
+
+// buildGraph returns the decoder graph for cfg and w (all initializers inline).
+func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := w.Check(cfg); err != nil {
+		return nil, err
+	}
+	D, KV, H, hd, V := int64(cfg.Dim), int64(cfg.KVHeads), int64(cfg.Heads), int64(cfg.HeadDim()), int64(cfg.VocabSize)
+	rep := H / KV
+	kvType := dtFloat
+	if cfg.KVFloat16 {
+		kvType = dtFloat16
+	}
+	g := &graph{Name: "acoer_llama"}
+	b := &builder{g: g, scope: "/model"}
+
+	// Inputs and outputs.
+	g.Inputs = append(g.Inputs,
+		valueInfo{"input_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}},
+		valueInfo{"attention_mask", dtInt64, []dim{{Param: dimBatch}, {Param: dimTotal}}},
+	)
+	if !cfg.NoPositionIDs {
+		g.Inputs = append(g.Inputs, valueInfo{"position_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}})
+	}
+	g.Outputs = append(g.Outputs, valueInfo{"logits", dtFloat, []dim{{Param: dimBatch}, {Param: dimSeq}, {Value: V}}})
+	for i := range cfg.Layers {
+		for _, kv := range []string{"key", "value"} {
+			g.Inputs = append(g.Inputs, valueInfo{fmt.Sprintf("past_key_values.%d.%s", i, kv), kvType,
+				[]dim{{Param: dimBatch}, {Value: KV}, {Param: dimPast}, {Value: hd}}})
+			g.Outputs = append(g.Outputs, valueInfo{fmt.Sprintf("present.%d.%s", i, kv), kvType,
+				[]dim{{Param: dimBatch}, {Value: KV}, {Param: dimTotal}, {Value: hd}}})
+		}
+	}
+
+	// Shared constants.
+	one := b.initI64("const_one", []int64{1})
+	zero := b.initI64("const_zero", []int64{0})
+	idx1 := b.initI64("const_index_1", []int64{1})
+	axes1 := b.initI64("const_axes_1", []int64{1}, 1)
+	axes2 := b.initI64("const_axes_2", []int64{2}, 1)
+	axes12 := b.initI64("const_axes_1_2", []int64{1, 2}, 2)
+	axes24 := b.initI64("const_axes_2_4", []int64{2, 4}, 2)
+	zeroF := b.initF32("const_zero_f", []float32{0})
+	maskF := b.initF32("const_mask_value", []float32{maskValue})
+	epsF := b.initF32("const_norm_eps", []float32{float32(cfg.NormEps)})
+	twoF := b.initF32("const_two", []float32{2})
+	scaleF := b.initF32("const_attn_scale", []float32{float32(1 / math.Sqrt(float64(hd)))})
+	shapeQ := b.initI64("const_shape_q", []int64{0, 0, H, hd}, 4)
+	shapeKV := b.initI64("const_shape_kv", []int64{0, 0, KV, hd}, 4)
+	shapeGQA := b.initI64("const_shape_gqa", []int64{0, KV, rep, -1, hd}, 5)
+	shapeHeads := b.initI64("const_shape_heads", []int64{0, H, -1, hd}, 4)
+	shapeHidden := b.initI64("const_shape_hidden", []int64{0, 0, D}, 3)
+	shapePairsQ := b.initI64("const_shape_pairs_q", []int64{0, 0, H, hd / 2, 2}, 5)
+	shapePairsKV := b.initI64("const_shape_pairs_kv", []int64{0, 0, KV, hd / 2, 2}, 5)
+	cosT, sinT := ropeTables(cfg.MaxSeqLen, cfg.HeadDim(), cfg.RopeTheta)
+	cosTab := b.initF32("rotary.cos_table", cosT, int64(cfg.MaxSeqLen), hd/2)
+	sinTab := b.initF32("rotary.sin_table", sinT, int64(cfg.MaxSeqLen), hd/2)
+
+	// Attention bias [B,1,1,S,T]: 0 where key j may be seen by query i (j <= past+i and
+	// attention_mask[b,j] != 0), maskValue elsewhere.
+	b.scope = "/model/mask"
+	total := b.op("Gather", []string{b.op("Shape", []string{"attention_mask"}), idx1}, aInt("axis", 0))
+	seq := b.op("Gather", []string{b.op("Shape", []string{"input_ids"}), idx1}, aInt("axis", 0))
+	past := b.op("Sub", []string{total, seq})
+	keyIdx := b.op("Range", []string{zero, total, one})
+	qIdx := b.op("Unsqueeze", []string{b.op("Range", []string{past, total, one}), axes1})
+	causal := b.op("LessOrEqual", []string{keyIdx, qIdx})                                                    // [S,T]
+	keep := b.op("Unsqueeze", []string{b.op("Cast", []string{"attention_mask"}, aInt("to", dtBool)), axes1}) // [B,1,T]
+	allowed := b.op("And", []string{causal, keep})                                                           // [B,S,T]
+	bias := b.op("Unsqueeze", []string{b.op("Where", []string{allowed, zeroF, maskF}), axes12})              // [B,1,1,S,T]
+
+	// Rotary tables at the given positions.
+	b.scope = "/model/rotary"
+	positions := "position_ids"
+	if cfg.NoPositionIDs {
+		// positions = max(cumsum(attention_mask) - 1, 0)[:, past:total]
+		cs := b.op("CumSum", []string{"attention_mask", b.initI64("const_axis_1", []int64{1})})
+		all := b.op("Max", []string{b.op("Sub", []string{cs, one}), zero})
+		axes0 := b.initI64("const_axes_0", []int64{0}, 1)
+		positions = b.op("Slice", []string{all, b.op("Unsqueeze", []string{past, axes0}),
+			b.op("Unsqueeze", []string{total, axes0}), axes1})
+	}
+	cosP := b.op("Gather", []string{cosTab, positions}, aInt("axis", 0)) // [B,S,hd/2]
+	sinP := b.op("Gather", []string{sinTab, positions}, aInt("axis", 0))
+	ropeAxes := axes2
+	if cfg.RopeInterleaved {
+		ropeAxes = axes24
+	}
+	cosP = b.op("Unsqueeze", []string{cosP, ropeAxes}) // [B,S,1,hd/2] or [B,S,1,hd/2,1]
+	sinP = b.op("Unsqueeze", []string{sinP, ropeAxes})
+	rope := func(x, pairsShape, headsShape string) string {
+		if cfg.RopeInterleaved {
+			x5 := b.op("Reshape", []string{x, pairsShape}) // [B,S,n,hd/2,2]
+			p := b.opN("Split", []string{x5}, 2, aInt("axis", -1))
+			o0 := b.op("Sub", []string{b.op("Mul", []string{p[0], cosP}), b.op("Mul", []string{p[1], sinP})})
+			o1 := b.op("Add", []string{b.op("Mul", []string{p[0], sinP}), b.op("Mul", []string{p[1], cosP})})
+			return b.op("Reshape", []string{b.op("Concat", []string{o0, o1}, aInt("axis", -1)), headsShape})
+		}
+		p := b.opN("Split", []string{x}, 2, aInt("axis", -1)) // halves [B,S,n,hd/2]
+		o0 := b.op("Sub", []string{b.op("Mul", []string{p[0], cosP}), b.op("Mul", []string{p[1], sinP})})
+		o1 := b.op("Add", []string{b.op("Mul", []string{p[1], cosP}), b.op("Mul", []string{p[0], sinP})})
+		return b.op("Concat", []string{o0, o1}, aInt("axis", -1))
+	}
+	rmsnorm := func(x, weight string) string {
+		ms := b.op("ReduceMean", []string{b.op("Pow", []string{x, twoF})}, aInts("axes", -1), aInt("keepdims", 1))
+		r := b.op("Sqrt", []string{b.op("Add", []string{ms, epsF})})
+		return b.op("Mul", []string{b.op("Div", []string{x, r}), weight})
+	}
+	linear := func(x, name string, m []float32, out, in int) string {
+		return b.op("MatMul", []string{x, b.initF32(name, transpose(m, out, in), int64(in), int64(out))})
+	}
+
+	b.scope = "/model/embed_tokens"
+	embed := b.initF32("model.embed_tokens.weight", w.Embed, V, D)
+	h := b.op("Gather", []string{embed, "input_ids"}, aInt("axis", 0)) // [B,S,D]
+
+	d, kvd, hid := cfg.Dim, cfg.KVDim(), cfg.HiddenDim
+	for i, l := range w.Layers {
+		p := fmt.Sprintf("model.layers.%d.", i)
+		b.scope = fmt.Sprintf("/model/layers.%d/self_attn", i)
+		x := rmsnorm(h, b.initF32(p+"input_layernorm.weight", l.AttnNorm, D))
+		q := b.op("Reshape", []string{linear(x, p+"self_attn.q_proj.weight_t", l.WQ, d, d), shapeQ})
+		k := b.op("Reshape", []string{linear(x, p+"self_attn.k_proj.weight_t", l.WK, kvd, d), shapeKV})
+		v := b.op("Reshape", []string{linear(x, p+"self_attn.v_proj.weight_t", l.WV, kvd, d), shapeKV})
+		q = b.op("Transpose", []string{rope(q, shapePairsQ, shapeQ)}, aInts("perm", 0, 2, 1, 3)) // [B,H,S,hd]
+		k = b.op("Transpose", []string{rope(k, shapePairsKV, shapeKV)}, aInts("perm", 0, 2, 1, 3))
+		v = b.op("Transpose", []string{v}, aInts("perm", 0, 2, 1, 3)) // [B,KV,S,hd]
+		cache := func(x, kind string) string {
+			in := fmt.Sprintf("past_key_values.%d.%s", i, kind)
+			out := fmt.Sprintf("present.%d.%s", i, kind)
+			if !cfg.KVFloat16 {
+				return b.opNamed("Concat", out, []string{in, x}, aInt("axis", 2))
+			}
+			x16 := b.op("Cast", []string{x}, aInt("to", dtFloat16))
+			all := b.opNamed("Concat", out, []string{in, x16}, aInt("axis", 2))
+			return b.op("Cast", []string{all}, aInt("to", dtFloat))
+		}
+		kAll := b.op("Unsqueeze", []string{cache(k, "key"), axes2}) // [B,KV,1,T,hd]
+		vAll := b.op("Unsqueeze", []string{cache(v, "value"), axes2})
+		qg := b.op("Reshape", []string{q, shapeGQA}) // [B,KV,rep,S,hd]: query head h uses kv head h/rep
+		scores := b.op("MatMul", []string{qg, b.op("Transpose", []string{kAll}, aInts("perm", 0, 1, 2, 4, 3))})
+		scores = b.op("Add", []string{b.op("Mul", []string{scores, scaleF}), bias}) // [B,KV,rep,S,T]
+		probs := b.op("Softmax", []string{scores}, aInt("axis", -1))
+		ctx := b.op("Reshape", []string{b.op("MatMul", []string{probs, vAll}), shapeHeads}) // [B,H,S,hd]
+		ctx = b.op("Reshape", []string{b.op("Transpose", []string{ctx}, aInts("perm", 0, 2, 1, 3)), shapeHidden})
+		h = b.op("Add", []string{h, linear(ctx, p+"self_attn.o_proj.weight_t", l.WO, d, d)})
+
+		b.scope = fmt.Sprintf("/model/layers.%d/mlp", i)
+		x = rmsnorm(h, b.initF32(p+"post_attention_layernorm.weight", l.FFNNorm, D))
+		gate := linear(x, p+"mlp.gate_proj.weight_t", l.W1, hid, d)
+		up := linear(x, p+"mlp.up_proj.weight_t", l.W3, hid, d)
+		act := b.op("Mul", []string{b.op("Mul", []string{gate, b.op("Sigmoid", []string{gate})}), up})
+		h = b.op("Add", []string{h, linear(act, p+"mlp.down_proj.weight_t", l.W2, d, hid)})
+	}
+
+	b.scope = "/model/norm"
+	h = rmsnorm(h, b.initF32("model.norm.weight", w.FinalNorm, D))
+	b.scope = "/lm_head"
+	var head string
+	if cfg.TieEmbeddings {
+		head = b.op("Transpose", []string{embed}, aInts("perm", 1, 0)) // [D,V], folded by ORT at load
+	} else {
+		head = b.initF32("lm_head.weight_t", transpose(w.LMHead, cfg.VocabSize, d), D, V)
+	}
+	if w.LMHeadBias == nil {
+		b.opNamed("MatMul", "logits", []string{h, head})
+	} else {
+		lg := b.op("MatMul", []string{h, head})
+		b.opNamed("Add", "logits", []string{lg, b.initF32("lm_head.bias", w.LMHeadBias, V)})
+	}
+	return g, nil
+}
