@@ -57,6 +57,7 @@ func commands() map[string]command {
 		"grade":       {"grade JSON lines of responses against gold answers", cmdGrade},
 		"datasets":    {"list, download and verify benchmark datasets", cmdDatasets},
 		"build-model": {"build a test ONNX decoder (seeded weights or a llama2.c checkpoint)", cmdBuildModel},
+		"convert":     {"convert a llama2.c checkpoint + tokenizer into a model directory", cmdConvert},
 		"version":     {"print version information", cmdVersion},
 	}
 }
