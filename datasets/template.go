@@ -50,7 +50,7 @@ const BoxedInstruction = `Please reason step by step, and put your final answer 
 var gsm8kStop = []string{"Q:", "</s>", "<|im_end|>"}
 
 // gsm8kShots are the eight chain-of-thought exemplars of Wei et al. (2022), "Chain-of-Thought
-// Prompting Elicits Reasoning in Large Language Models", appendix table 20, as lm-evaluation-harness's
+// Prompting Elicits Reasoning in Large Language Models", as lm-evaluation-harness's
 // gsm8k_cot task (version 3.0) gives them.
 var gsm8kShots = []Exemplar{
 	{"There are 15 trees in the grove. Grove workers will plant trees in the grove today. After they are done, there will be 21 trees. How many trees did the grove workers plant today?",
