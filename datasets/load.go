@@ -57,6 +57,16 @@ func (f FieldMap) withDefaults() FieldMap {
 	return f
 }
 
+// Errors a caller may want to tell apart (besides *ParseError and *DownloadError).
+var (
+	// ErrUnknown: the name is not a known dataset and no path was given.
+	ErrUnknown = errors.New("unknown dataset")
+	// ErrBadSpec: the Spec itself is wrong (no name, no or unknown kind).
+	ErrBadSpec = errors.New("bad dataset spec")
+	// ErrNotCached: downloads are off and the cache has no good copy.
+	ErrNotCached = errors.New("not in the cache")
+)
+
 // Spec says which dataset to load and from where.
 type Spec struct {
 	// Name is the dataset's name: a known one (see Known) or any label for a local file.
@@ -103,17 +113,17 @@ func LoadContext(ctx context.Context, spec Spec) ([]Problem, Info, error) {
 	if kind == "" {
 		if !known {
 			if spec.Name == "" {
-				return nil, Info{}, errors.New("dataset: neither a name nor a kind given")
+				return nil, Info{}, fmt.Errorf("%w: neither a name nor a kind given", ErrBadSpec)
 			}
 			if spec.Path != "" {
-				return nil, Info{}, fmt.Errorf("dataset %q: no kind given for %s (kinds: %s)", spec.Name, spec.Path, strings.Join(Kinds(), ", "))
+				return nil, Info{}, fmt.Errorf("%w: dataset %q: no kind given for %s (kinds: %s)", ErrBadSpec, spec.Name, spec.Path, strings.Join(Kinds(), ", "))
 			}
 			return nil, Info{}, errUnknown(spec.Name)
 		}
 		kind = entry.Kind
 	}
 	if !validKind(kind) {
-		return nil, Info{}, fmt.Errorf("dataset %q: unknown kind %q (kinds: %s)", spec.Name, kind, strings.Join(Kinds(), ", "))
+		return nil, Info{}, fmt.Errorf("%w: dataset %q: unknown kind %q (kinds: %s)", ErrBadSpec, spec.Name, kind, strings.Join(Kinds(), ", "))
 	}
 	info := Info{Name: spec.Name, Kind: kind}
 	var data []byte
@@ -135,7 +145,7 @@ func LoadContext(ctx context.Context, spec Spec) ([]Problem, Info, error) {
 		b, err := os.ReadFile(path)
 		if err == nil && sha256Hex(b) != entry.SHA256 {
 			if spec.Offline {
-				return nil, info, fmt.Errorf("dataset %q: cached file %s has sha256 %s, want %s (run `acoer-bench datasets download %s` to fetch it again)", entry.Name, path, sha256Hex(b), entry.SHA256, entry.Name)
+				return nil, info, fmt.Errorf("dataset %q: %w: cached file %s has sha256 %s, want %s (run `acoer-bench datasets download %s` to fetch it again)", entry.Name, ErrNotCached, path, sha256Hex(b), entry.SHA256, entry.Name)
 			}
 			err = os.ErrNotExist // stale or damaged: fetch it again (the rename replaces it)
 		}
@@ -155,7 +165,7 @@ func LoadContext(ctx context.Context, spec Spec) ([]Problem, Info, error) {
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, info, fmt.Errorf("dataset %q: not in the cache (%s) and downloads are off; run `acoer-bench datasets download %s` or give a local path", entry.Name, path, entry.Name)
+				return nil, info, fmt.Errorf("dataset %q: %w (%s) and downloads are off; run `acoer-bench datasets download %s` or give a local path", entry.Name, ErrNotCached, path, entry.Name)
 			}
 			return nil, info, fmt.Errorf("dataset %q: %w", entry.Name, err)
 		}

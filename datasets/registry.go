@@ -142,5 +142,5 @@ func DefaultTemplate(nameOrKind string) string {
 
 // errUnknown is the message for a name that is neither known nor given a path.
 func errUnknown(name string) error {
-	return fmt.Errorf("unknown dataset %q (known: %s; or give a local path with kind jsonl)", name, knownNames())
+	return fmt.Errorf("%w %q (known: %s; or give a local path and a kind)", ErrUnknown, name, knownNames())
 }
