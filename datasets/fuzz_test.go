@@ -1,6 +1,8 @@
 package datasets
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -51,6 +53,45 @@ func FuzzLastBoxed(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, ok := LastBoxed(s); ok && len(got) > len(s) {
 			t.Fatalf("LastBoxed(%q) = %q", s, got)
+		}
+	})
+}
+
+// FuzzUnquoteJSON: for every valid JSON string literal, unquoteJSON agrees with encoding/json.
+func FuzzUnquoteJSON(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\\boxed{1}"`, `"\u00e9\ud83d\ude00"`, `"\ud800x"`, `"\udc00\ud800"`, "\"\xff\xfe\"", `"\/\b\f\n\r\t\""`, `"é"`, `"\ud83d\u0041"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		var want string
+		if json.Unmarshal(v, &want) != nil || len(v) == 0 || v[0] != '"' {
+			return
+		}
+		got, err := unquoteJSON(v)
+		if err != nil || got != want {
+			t.Fatalf("unquoteJSON(%q) = %q, %v; encoding/json gives %q", v, got, err, want)
+		}
+	})
+}
+
+// FuzzSplitObject: for every valid JSON object, splitObject agrees with encoding/json.
+func FuzzSplitObject(f *testing.F) {
+	for _, s := range []string{`{}`, ` { "a" : 1 , "b":[1,{"c":"}"}] ,"a":"x\"}" } `, `{"k\u00e9":null,"z":{"y":[]}}`, `{"a":true}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		var want map[string]json.RawMessage
+		if !json.Valid(v) || json.Unmarshal(v, &want) != nil || want == nil {
+			return
+		}
+		got, ok := splitObject(v)
+		if !ok || len(got) != len(want) {
+			t.Fatalf("splitObject(%q) = %v, %v; want %v", v, got, ok, want)
+		}
+		for k, w := range want {
+			if string(got[k]) != string(bytes.TrimSpace(w)) {
+				t.Fatalf("splitObject(%q)[%q] = %q, want %q", v, k, got[k], w)
+			}
 		}
 	})
 }

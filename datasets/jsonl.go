@@ -53,9 +53,19 @@ func splitRecords(file string, data []byte) ([]record, error) {
 		if l[0] != '{' {
 			return nil, &ParseError{file, line, errors.New("not a JSON object")}
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(l, &m); err != nil {
+		if !json.Valid(l) {
+			var m map[string]json.RawMessage
+			err := json.Unmarshal(l, &m) // for its message
+			if err == nil {
+				err = errors.New("invalid")
+			}
 			return nil, &ParseError{file, line, fmt.Errorf("bad JSON: %w", err)}
+		}
+		m, ok := splitObject(l)
+		if !ok { // cannot happen for valid JSON starting with '{'; fall back to encoding/json
+			if err := json.Unmarshal(l, &m); err != nil {
+				return nil, &ParseError{file, line, fmt.Errorf("bad JSON: %w", err)}
+			}
 		}
 		recs = append(recs, record{line, m})
 	}
@@ -83,8 +93,8 @@ func (r record) str(name string) (string, error) {
 	case len(v) == 0 || string(v) == "null":
 		return "", fmt.Errorf("field %q is null", name)
 	case v[0] == '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		s, err := unquoteJSON(v)
+		if err != nil {
 			return "", fmt.Errorf("field %q: %w", name, err)
 		}
 		return s, nil
@@ -133,8 +143,8 @@ func (r record) text(name string) (string, error) {
 	if len(v) == 0 || v[0] != '"' {
 		return "", fmt.Errorf("field %q: want a string, got %s", name, jsonType(v))
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	s, err := unquoteJSON(v)
+	if err != nil {
 		return "", fmt.Errorf("field %q: %w", name, err)
 	}
 	return s, nil
