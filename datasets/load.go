@@ -109,6 +109,9 @@ func Load(spec Spec) ([]Problem, Info, error) {
 // LoadContext is Load with a context for the download.
 func LoadContext(ctx context.Context, spec Spec) ([]Problem, Info, error) {
 	kind := spec.Kind
+	if spec.Name == "" && spec.Path == "" {
+		spec.Name = kind // Spec{Kind: "gsm8k"} means the known gsm8k set
+	}
 	entry, known := Lookup(spec.Name)
 	if kind == "" {
 		if !known {

@@ -212,3 +212,17 @@ func TestRegistry(t *testing.T) {
 		t.Error("default templates")
 	}
 }
+
+func TestLoadKindOnly(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := Load(Spec{Kind: KindAIME25, CacheDir: dir, Offline: true})
+	if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), `"aime25"`) {
+		t.Errorf("kind only: %v", err)
+	}
+	if _, _, err := Load(Spec{}); !errors.Is(err, ErrBadSpec) {
+		t.Errorf("empty spec: %v", err)
+	}
+	if _, _, err := Load(Spec{Name: "zzz"}); !errors.Is(err, ErrUnknown) {
+		t.Errorf("unknown: %v", err)
+	}
+}
