@@ -16,7 +16,7 @@ type Exemplar struct {
 // PromptTemplate turns a Problem into prompt text. It is data: the built-in ones are rows of a table
 // (see Templates) and a config may define more with the same fields.
 //
-// Formats use two placeholders, replaced in one pass (text inserted is never scanned again):
+// Formats use three placeholders, replaced in one pass (text inserted is never scanned again):
 // "{question}" (the problem, or an exemplar's question in ShotFormat), "{answer}" (an exemplar's
 // answer, ShotFormat only) and "{fewshot}" (the rendered exemplars, User only).
 type PromptTemplate struct {
