@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -92,15 +93,23 @@ func (d *Downloader) Cached(e Entry) (string, bool, error) {
 // cached file's path. The body is written to a temp file in the target directory while it is hashed;
 // only a complete body (Content-Length honoured) with the expected sha256 is fsynced and renamed into
 // place, so a failure (HTTP error, truncated body, wrong checksum, cancelled context) leaves neither a
-// partial file nor a temp file behind, and an older cached file is replaced only by a good one.
+// partial file nor a temp file (nor a dataset directory it created) behind, and an older cached file
+// is replaced only by a good one.
 func (d *Downloader) Fetch(ctx context.Context, e Entry) (string, error) {
 	if path, ok, _ := d.Cached(e); ok {
 		return path, nil
 	}
 	path := CachePath(d.dir(), e.Name)
 	url := e.URL(d.BaseURL)
-	fail := func(err error) (string, error) { return "", &DownloadError{Name: e.Name, URL: url, Err: err} }
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	_, statErr := os.Stat(dir)
+	fail := func(err error) (string, error) {
+		if statErr != nil {
+			os.Remove(dir) // we made it; removes nothing unless it is still empty
+		}
+		return "", &DownloadError{Name: e.Name, URL: url, Err: err}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("dataset cache: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -109,6 +118,10 @@ func (d *Downloader) Fetch(ctx context.Context, e Entry) (string, error) {
 	}
 	resp, err := d.client().Do(req)
 	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is in the DownloadError already
+		}
 		return fail(err)
 	}
 	defer resp.Body.Close()

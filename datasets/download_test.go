@@ -135,8 +135,8 @@ func TestFetchFailuresLeaveNothing(t *testing.T) {
 				if b, _ := os.ReadFile(cached); len(files) != 1 || string(b) != "old" {
 					t.Errorf("%s: stale cache disturbed: %v %q", tt.path, files, b)
 				}
-			} else if len(files) != 0 {
-				t.Errorf("%s: files left behind: %v", tt.path, files)
+			} else if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Errorf("%s: left behind: %v %v", tt.path, files, left)
 			}
 		}
 	}
