@@ -225,6 +225,9 @@ type ContractError struct {
 	Expected        string
 }
 
+// Is makes a ContractError match ErrBadModelDir.
+func (e *ContractError) Is(target error) bool { return target == ErrBadModelDir }
+
 func (e *ContractError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s does not fit the decoder contract: %s\n  found inputs:", e.File, strings.Join(e.Problems, "; "))

@@ -58,6 +58,9 @@ type genConfig struct {
 // OverflowError, or when a prompt alone does not fit.
 var ErrContextOverflow = errors.New("context length exceeded")
 
+// ErrEmptyPrompt is returned for a request without prompt ids.
+var ErrEmptyPrompt = errors.New("empty prompt (a sequence needs at least one token, e.g. BOS)")
+
 // stopTailTokens is how many prompt tokens are decoded in front of the completion when checking stop
 // strings after each token (the final text always uses the whole prompt).
 const stopTailTokens = 8
@@ -93,7 +96,7 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 	padded, maxNew := 0, 0
 	for i, r := range reqs {
 		if len(r.PromptIDs) == 0 {
-			return nil, fmt.Errorf("request %d: empty prompt (a sequence needs at least one token, e.g. BOS)", i)
+			return nil, fmt.Errorf("request %d: %w", i, ErrEmptyPrompt)
 		}
 		budget := dec.MaxNewTokens
 		if c := cfg.contextLength; c > 0 && len(r.PromptIDs)+budget > c {

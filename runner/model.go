@@ -89,6 +89,9 @@ func Inspect(dir string, opts Options) (Contract, Info, error) {
 		return c, Info{}, err
 	}
 	info := baseInfo(md, c)
+	if info.ModelSHA256, err = fileSHA256(md.ModelFile); err != nil {
+		return c, info, err
+	}
 	info.Metadata, err = readMetadata(md.ModelFile)
 	if err != nil {
 		return c, info, err
@@ -100,7 +103,7 @@ func Inspect(dir string, opts Options) (Contract, Info, error) {
 func readContract(md *modelDir) (Contract, error) {
 	ins, outs, err := ortgo.GetInputOutputInfo(md.ModelFile)
 	if err != nil {
-		return Contract{}, fmt.Errorf("reading the ONNX graph %s: %w", md.ModelFile, err)
+		return Contract{}, badModelDir(fmt.Errorf("reading the ONNX graph %s: %w", md.ModelFile, err))
 	}
 	c, err := buildContract(tensorInfos(ins), tensorInfos(outs), md)
 	var ce *ContractError
@@ -183,7 +186,10 @@ func Open(dir string, opts Options) (*Model, error) {
 	}
 	tok, err := opts.Tokenizer(md.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("loading the tokenizer of %s: %w", md.Dir, err)
+		if errors.Is(err, errNoTokenizer) {
+			return nil, err
+		}
+		return nil, badModelDir(fmt.Errorf("loading the tokenizer of %s: %w", md.Dir, err))
 	}
 	m := &Model{md: md, contract: c, tok: tok, info: baseInfo(md, c)}
 	m.info.Overflow = opts.Overflow

@@ -248,3 +248,19 @@ func BenchmarkORTGenerateTiny(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(reqs)*dec.MaxNewTokens), "ns/token")
 }
+
+func TestBadModelDirErrorsAreMarked(t *testing.T) {
+	needORT(t)
+	d := writeTinyModelDir(t, tinySpec{vocab: tinyVocab, layers: 1}, 64, 6)
+	os.WriteFile(filepath.Join(d, "model.onnx"), tinyDecoderONNX(tinySpec{vocab: tinyVocab, layers: 1, extraInput: true}), 0o644)
+	if _, err := Open(d, Options{Provider: ProviderCPU, Tokenizer: fakeLoader}); !errors.Is(err, ErrBadModelDir) {
+		t.Errorf("contract error not ErrBadModelDir: %v", err)
+	}
+	if _, _, err := Inspect(filepath.Join(d, "nope"), Options{}); !errors.Is(err, ErrBadModelDir) {
+		t.Errorf("missing dir not ErrBadModelDir: %v", err)
+	}
+	os.WriteFile(filepath.Join(d, "model.onnx"), []byte("not onnx"), 0o644)
+	if _, _, err := Inspect(d, Options{}); !errors.Is(err, ErrBadModelDir) {
+		t.Errorf("garbage onnx not ErrBadModelDir: %v", err)
+	}
+}

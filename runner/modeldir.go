@@ -115,6 +115,22 @@ type generationConfig struct {
 	PadTokenID *int    `json:"pad_token_id"`
 }
 
+// ErrBadModelDir marks errors about the model directory itself (missing files, unreadable configs, a
+// graph that does not fit the decoder contract), as opposed to runtime failures.
+var ErrBadModelDir = errors.New("bad model directory")
+
+// badDir wraps err as an ErrBadModelDir error, keeping err's text.
+type badDir struct{ err error }
+
+func (e badDir) Error() string   { return e.err.Error() }
+func (e badDir) Unwrap() []error { return []error{e.err, ErrBadModelDir} }
+func badModelDir(err error) error {
+	if err == nil {
+		return nil
+	}
+	return badDir{err}
+}
+
 // readJSON decodes path into v; a missing file returns (false, nil).
 func readJSON(path string, v any) (bool, error) {
 	b, err := os.ReadFile(path)
@@ -133,6 +149,11 @@ func readJSON(path string, v any) (bool, error) {
 // readModelDir reads the JSON files of a model directory and checks that the graph and tokenizer files
 // are there. It does not open the graph.
 func readModelDir(dir string) (*modelDir, error) {
+	m, err := readModelDirFiles(dir)
+	return m, badModelDir(err)
+}
+
+func readModelDirFiles(dir string) (*modelDir, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err

@@ -83,3 +83,18 @@ func cudaSessionOptions(opts Options) (so *ortgo.SessionOptions, how string, err
 	so.Destroy()
 	return nil, "", fmt.Errorf("provider cuda cannot start: plugin path: %v; built-in path: %v; %s", regErr, err, ort.CUDAInstallHint)
 }
+
+// CheckCUDA tells whether the CUDA provider can be appended to a session (ONNX Runtime initialized with
+// opts.ORTLib): how it would start, or why it cannot. A session on a real model can still fail later
+// (e.g. no GPU memory).
+func CheckCUDA(opts Options) (how string, err error) {
+	if err := ort.InitDefault(opts.ORTLib); err != nil {
+		return "", err
+	}
+	so, how, err := cudaSessionOptions(opts)
+	if err != nil {
+		return "", err
+	}
+	so.Destroy()
+	return how, nil
+}
