@@ -31,7 +31,7 @@ const tinyVocab = 40
 
 func fakeLoader(dir string) (Tokenizer, error) { return fakeTok{vocab: tinyVocab}, nil }
 
-func openTiny(t testing.TB, s tinySpec, context, eos int, opts Options) *Model {
+func openTiny(t testing.TB, s TinyDecoder, context, eos int, opts Options) *Model {
 	t.Helper()
 	needORT(t)
 	dir := writeTinyModelDir(t, s, context, eos)
@@ -54,20 +54,20 @@ var ortPrompts = [][]int{{1, 5, 9}, {1}, {1, 12, 3, 3, 7, 20, 4}, {1, 2}, {1, 30
 
 func TestORTGreedyMatchesReferenceAnyBatch(t *testing.T) {
 	const eos = 6
-	for _, s := range []tinySpec{
-		{vocab: tinyVocab, layers: 2},
-		{vocab: tinyVocab, layers: 3, kv16: true, logits16: true},
-		{vocab: tinyVocab, layers: 1, kv16: true},
-		{vocab: tinyVocab, layers: 1, noPositions: true},
+	for _, s := range []TinyDecoder{
+		{Vocab: tinyVocab, Layers: 2},
+		{Vocab: tinyVocab, Layers: 3, KV16: true, Logits16: true},
+		{Vocab: tinyVocab, Layers: 1, KV16: true},
+		{Vocab: tinyVocab, Layers: 1, NoPositions: true},
 	} {
 		name := "fp32"
-		if s.kv16 {
+		if s.KV16 {
 			name = "kv16"
 		}
-		if s.logits16 {
+		if s.Logits16 {
 			name += "_logits16"
 		}
-		if s.noPositions {
+		if s.NoPositions {
 			name += "_nopositions"
 		}
 		t.Run(name, func(t *testing.T) {
@@ -75,12 +75,7 @@ func TestORTGreedyMatchesReferenceAnyBatch(t *testing.T) {
 			dec := Decoding{MaxNewTokens: 12}
 			want := make([][]int, len(ortPrompts))
 			for i, p := range ortPrompts {
-				if s.noPositions {
-					// Without position_ids the graph's value cache holds zeros: only token sums count.
-					want[i] = tinyGreedyNoPos(tinyVocab, p, dec.MaxNewTokens, eos)
-				} else {
-					want[i] = tinyGreedy(tinyVocab, p, dec.MaxNewTokens, eos)
-				}
+				want[i] = s.Greedy(p, dec.MaxNewTokens, eos)
 			}
 			for _, bs := range []int{1, 2, len(ortPrompts)} {
 				for lo := 0; lo < len(ortPrompts); lo += bs {
@@ -109,25 +104,8 @@ func TestORTGreedyMatchesReferenceAnyBatch(t *testing.T) {
 	}
 }
 
-func tinyGreedyNoPos(vocab int, prompt []int, n, eos int) []int {
-	sum := 0
-	for _, t := range prompt {
-		sum += t
-	}
-	var out []int
-	for range n {
-		next := (7 * sum) % vocab
-		out = append(out, next)
-		if next == eos {
-			break
-		}
-		sum += next
-	}
-	return out
-}
-
 func TestORTContractAndInfo(t *testing.T) {
-	m := openTiny(t, tinySpec{vocab: tinyVocab, layers: 2, kv16: true}, 128, 6, Options{})
+	m := openTiny(t, TinyDecoder{Vocab: tinyVocab, Layers: 2, KV16: true}, 128, 6, Options{})
 	c := m.Contract()
 	if len(c.Layers) != 2 || c.KVType != "float16" || c.LogitsType != "float32" || c.Vocab != tinyVocab || c.KVHeads != 1 || c.HeadDim != 1 || c.PositionIDs != "position_ids" {
 		t.Errorf("contract %+v", c)
@@ -138,18 +116,18 @@ func TestORTContractAndInfo(t *testing.T) {
 	info := m.Info()
 	if info.Provider != ProviderCPU || m.Provider() != ProviderCPU || len(info.ModelSHA256) != 64 || info.ContextLength != 128 ||
 		!reflect.DeepEqual(info.EOSIDs, []int{6}) || info.EOSFrom != "generation_config.json" || info.ORTVersion != ort.Version ||
-		info.Metadata["producer"] != "acoer-bench-test" || info.Metadata["purpose"] != "runner test" {
+		info.Metadata["producer"] != "acoer-bench-tiny-decoder" || info.Metadata["purpose"] != "acoer-bench self-test graph" {
 		t.Errorf("info %+v", info)
 	}
 }
 
 func TestORTContextOverflow(t *testing.T) {
-	m := openTiny(t, tinySpec{vocab: tinyVocab, layers: 1}, 10, 99, Options{})
+	m := openTiny(t, TinyDecoder{Vocab: tinyVocab, Layers: 1}, 10, 99, Options{})
 	_, err := m.Generate(context.Background(), []Request{{PromptIDs: []int{1, 2, 3, 4, 5, 6}}}, Decoding{MaxNewTokens: 5})
 	if !errors.Is(err, ErrContextOverflow) {
 		t.Fatalf("want ErrContextOverflow, got %v", err)
 	}
-	m = openTiny(t, tinySpec{vocab: tinyVocab, layers: 1}, 10, 99, Options{Overflow: OverflowTruncate})
+	m = openTiny(t, TinyDecoder{Vocab: tinyVocab, Layers: 1}, 10, 99, Options{Overflow: OverflowTruncate})
 	out, err := m.Generate(context.Background(), []Request{{PromptIDs: []int{1, 2, 3, 4, 5, 6}}, {PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +143,7 @@ func TestORTProviders(t *testing.T) {
 	if _, err := os.Stat(cudaLib); err == nil {
 		t.Skip("CUDA provider libraries are installed; the error-path test needs a CPU-only install")
 	}
-	dir := writeTinyModelDir(t, tinySpec{vocab: tinyVocab, layers: 1}, 64, 6)
+	dir := writeTinyModelDir(t, TinyDecoder{Vocab: tinyVocab, Layers: 1}, 64, 6)
 	_, err := Open(dir, Options{Provider: ProviderCUDA, Tokenizer: fakeLoader, Log: io.Discard})
 	if err == nil || !strings.Contains(err.Error(), "make setup-cuda") || !strings.Contains(err.Error(), ort.CUDAProviderLib) {
 		t.Fatalf("--provider cuda without the CUDA libraries: want an error naming the library and `make setup-cuda`, got %v", err)
@@ -186,7 +164,7 @@ func TestORTProviders(t *testing.T) {
 
 func TestORTBadModelDirs(t *testing.T) {
 	needORT(t)
-	good := func() string { return writeTinyModelDir(t, tinySpec{vocab: tinyVocab, layers: 2}, 64, 6) }
+	good := func() string { return writeTinyModelDir(t, TinyDecoder{Vocab: tinyVocab, Layers: 2}, 64, 6) }
 	open := func(dir string) error {
 		m, err := Open(dir, Options{Provider: ProviderCPU, Tokenizer: fakeLoader, Log: io.Discard})
 		if err == nil {
@@ -208,7 +186,7 @@ func TestORTBadModelDirs(t *testing.T) {
 			os.WriteFile(filepath.Join(d, "model.onnx"), b[:len(b)/2], 0o644)
 		}, []string{"reading the ONNX graph", "model.onnx"}},
 		{"extra input", func(d string) {
-			os.WriteFile(filepath.Join(d, "model.onnx"), tinyDecoderONNX(tinySpec{vocab: tinyVocab, layers: 2, extraInput: true}), 0o644)
+			os.WriteFile(filepath.Join(d, "model.onnx"), TinyDecoder{Vocab: tinyVocab, Layers: 2, extraInput: true}.ONNX(), 0o644)
 		}, []string{"does not fit the decoder contract", "unexpected input use_cache_branch", "found inputs:", "past_key_values.0.key float32[?,1,?,1]", "expected inputs"}},
 		{"genai names that do not match", func(d string) {
 			os.WriteFile(filepath.Join(d, "genai_config.json"), []byte(`{"model": {"decoder": {"inputs": {"past_key_names": "past.%d.k"}}}}`), 0o644)
@@ -238,7 +216,7 @@ func TestORTBadModelDirs(t *testing.T) {
 
 // BenchmarkORTStep measures a real ONNX Runtime step on the tiny decoder (the session's per-step overhead).
 func BenchmarkORTGenerateTiny(b *testing.B) {
-	m := openTiny(b, tinySpec{vocab: tinyVocab, layers: 4}, 4096, 999, Options{})
+	m := openTiny(b, TinyDecoder{Vocab: tinyVocab, Layers: 4}, 4096, 999, Options{})
 	reqs := reqsOf(ortPrompts, 0)
 	dec := Decoding{MaxNewTokens: 64}
 	for b.Loop() {
@@ -251,8 +229,8 @@ func BenchmarkORTGenerateTiny(b *testing.B) {
 
 func TestBadModelDirErrorsAreMarked(t *testing.T) {
 	needORT(t)
-	d := writeTinyModelDir(t, tinySpec{vocab: tinyVocab, layers: 1}, 64, 6)
-	os.WriteFile(filepath.Join(d, "model.onnx"), tinyDecoderONNX(tinySpec{vocab: tinyVocab, layers: 1, extraInput: true}), 0o644)
+	d := writeTinyModelDir(t, TinyDecoder{Vocab: tinyVocab, Layers: 1}, 64, 6)
+	os.WriteFile(filepath.Join(d, "model.onnx"), TinyDecoder{Vocab: tinyVocab, Layers: 1, extraInput: true}.ONNX(), 0o644)
 	if _, err := Open(d, Options{Provider: ProviderCPU, Tokenizer: fakeLoader}); !errors.Is(err, ErrBadModelDir) {
 		t.Errorf("contract error not ErrBadModelDir: %v", err)
 	}
@@ -262,5 +240,13 @@ func TestBadModelDirErrorsAreMarked(t *testing.T) {
 	os.WriteFile(filepath.Join(d, "model.onnx"), []byte("not onnx"), 0o644)
 	if _, _, err := Inspect(d, Options{}); !errors.Is(err, ErrBadModelDir) {
 		t.Errorf("garbage onnx not ErrBadModelDir: %v", err)
+	}
+}
+
+func TestSelfTestCPU(t *testing.T) {
+	needORT(t)
+	p, err := SelfTest(context.Background(), Options{Provider: ProviderCPU, Log: io.Discard})
+	if err != nil || p != ProviderCPU {
+		t.Fatalf("SelfTest = %q, %v", p, err)
 	}
 }

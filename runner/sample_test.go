@@ -58,14 +58,14 @@ func TestSamplerDistribution(t *testing.T) {
 		{Decoding{Temperature: 1, TopP: 0.9, TopK: 2}, softmax(1, []int{0, 1})},
 	} {
 		s := newSampler(c.dec, 42)
-		const n = 200000
+		const n = 100000
 		counts := make([]float64, len(logits))
 		for range n {
 			counts[s.next(logits)]++
 		}
 		for i := range counts {
 			got := counts[i] / n
-			if math.Abs(got-c.want[i]) > 0.006 {
+			if math.Abs(got-c.want[i]) > 0.008 {
 				t.Errorf("%+v: token %d frequency %.4f, want %.4f", c.dec, i, got, c.want[i])
 			}
 		}

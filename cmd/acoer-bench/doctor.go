@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/acoer/acoer-bench/runner"
@@ -25,7 +26,15 @@ type doctorReport struct {
 	GPUs       []ort.Device `json:"gpus,omitempty"`
 	Providers  []string     `json:"providers"`
 	AutoPicks  string       `json:"auto_picks,omitempty"`
+	SelfTests  []selfTest   `json:"self_tests,omitempty"`
 	Fixes      []string     `json:"fixes,omitempty"`
+}
+
+// selfTest is the result of runner.SelfTest on one provider.
+type selfTest struct {
+	Provider string `json:"provider"`
+	OK       bool   `json:"ok"`
+	Error    string `json:"error,omitempty"`
 }
 
 type libStatus struct {
@@ -44,7 +53,7 @@ func cmdDoctor(ctx context.Context, e env) error {
 	if fs.NArg() > 0 {
 		return badInputf("doctor takes no positional arguments")
 	}
-	r := doctor(*ortLib)
+	r := doctor(ctx, *ortLib)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -57,10 +66,15 @@ func cmdDoctor(ctx context.Context, e env) error {
 	if !r.ORTOK {
 		return errors.New("ONNX Runtime is not usable (see above)")
 	}
+	for _, st := range r.SelfTests {
+		if !st.OK {
+			return fmt.Errorf("the %s self-test failed (see above)", st.Provider)
+		}
+	}
 	return nil
 }
 
-func doctor(ortLib string) doctorReport {
+func doctor(ctx context.Context, ortLib string) doctorReport {
 	r := doctorReport{}
 	path, err := ort.Discover(ortLib)
 	if err == nil {
@@ -96,6 +110,16 @@ func doctor(ortLib string) doctorReport {
 		} else {
 			r.Fixes = append(r.Fixes, "for --provider cuda: "+ort.CUDAInstallHint)
 		}
+	}
+	for _, p := range r.Providers {
+		st := selfTest{Provider: p}
+		if _, err := runner.SelfTest(ctx, runner.Options{Provider: p, ORTLib: ortLib, Log: io.Discard}); err != nil {
+			st.Error = err.Error()
+			r.Fixes = append(r.Fixes, fmt.Sprintf("the %s self-test failed: %v", p, err))
+		} else {
+			st.OK = true
+		}
+		r.SelfTests = append(r.SelfTests, st)
 	}
 	if devs, err := ort.Devices(); err == nil {
 		r.Devices = devs
@@ -138,6 +162,13 @@ func printDoctor(e env, r doctorReport) {
 			gpus = fmt.Sprintf("%d CUDA device(s)", len(r.GPUs))
 		}
 		fmt.Fprintf(w, "GPUs            %s\nproviders       %v (--provider auto picks %s)\n", gpus, r.Providers, r.AutoPicks)
+		for _, st := range r.SelfTests {
+			res := "ok (tiny decoder, batched greedy = reference)"
+			if !st.OK {
+				res = "FAILED: " + st.Error
+			}
+			fmt.Fprintf(w, "self-test %-5s %s\n", st.Provider, res)
+		}
 	}
 	if len(r.Fixes) > 0 {
 		fmt.Fprintln(w, "to fix:")
