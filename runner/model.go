@@ -254,7 +254,11 @@ func (m *Model) openSession(opts Options) error {
 			return err
 		}
 		m.info.ProviderNote = "auto: cuda unavailable: " + err.Error()
-		fmt.Fprintf(opts.Log, "acoer-bench: provider auto: using cpu (cuda unavailable: %v)\n", err)
+		why := err.Error()
+		if errors.Is(err, ort.ErrCUDAMissing) {
+			why = "CUDA provider libraries not installed: `make setup-cuda`; details: `acoer-bench doctor`"
+		}
+		fmt.Fprintf(opts.Log, "acoer-bench: provider auto: using cpu (cuda unavailable: %s)\n", why)
 	}
 	so, err := baseSessionOptions(opts)
 	if err != nil {

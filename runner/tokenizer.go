@@ -1,5 +1,10 @@
 package runner
 
+import "errors"
+
+// errNoTokenizer is what the default loader returns while runner/tokenizer is not wired in.
+var errNoTokenizer = errors.New("no tokenizer implementation is linked into this build (runner/tokenizer not wired in; see tokenizer_adapter.go)")
+
 // Tokenizer is what the runner needs from a tokenizer. runner/tokenizer's *Tokenizer provides it through a
 // small adapter (tokenizer_adapter.go); tests use fakes.
 type Tokenizer interface {
