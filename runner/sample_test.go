@@ -2,6 +2,8 @@ package runner
 
 import (
 	"math"
+	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -99,5 +101,93 @@ func TestSamplerSeeded(t *testing.T) {
 	}
 	if same(a, c) {
 		t.Error("different seeds, same 30 samples")
+	}
+}
+
+// referenceNext is the plain definition: sort every candidate by logit, cut to top-k, weigh, cut to top-p.
+func referenceNext(dec Decoding, rng interface{ Float64() float64 }, logits []float32) int {
+	ids := make([]int, len(logits))
+	for i := range ids {
+		ids[i] = i
+	}
+	topP := dec.TopP
+	if topP <= 0 || topP > 1 {
+		topP = 1
+	}
+	sorted := dec.TopK > 0 && dec.TopK < len(logits) || topP < 1
+	if sorted {
+		sort.SliceStable(ids, func(a, b int) bool { return logits[ids[a]] > logits[ids[b]] })
+		if dec.TopK > 0 && dec.TopK < len(ids) {
+			ids = ids[:dec.TopK]
+		}
+	}
+	maxv := math.Inf(-1)
+	for _, id := range ids {
+		maxv = math.Max(maxv, float64(logits[id]))
+	}
+	w := make([]float64, len(ids))
+	total := 0.0
+	for i, id := range ids {
+		w[i] = math.Exp((float64(logits[id]) - maxv) / dec.Temperature)
+		total += w[i]
+	}
+	if topP < 1 {
+		need, acc := topP*total, 0.0
+		for i := range w {
+			acc += w[i]
+			if acc >= need {
+				ids, w = ids[:i+1], w[:i+1]
+				break
+			}
+		}
+		total = acc
+	}
+	u := rng.Float64() * total
+	for i := range w {
+		u -= w[i]
+		if u < 0 {
+			return ids[i]
+		}
+	}
+	return ids[len(ids)-1]
+}
+
+// The optimized sampler (heap top-k, thresholded nucleus) draws exactly what the plain definition draws.
+func TestSamplerMatchesReference(t *testing.T) {
+	gen := rand.New(rand.NewPCG(1, 2))
+	for trial := range 40 {
+		vocab := 50 + gen.IntN(3000)
+		logits := make([]float32, vocab)
+		peak := gen.Float64() * 30
+		for i := range logits {
+			logits[i] = float32(gen.NormFloat64() * 2)
+			if gen.IntN(50) == 0 {
+				logits[i] = float32(peak) // some ties and a peaked distribution
+			}
+		}
+		dec := Decoding{Temperature: 0.3 + gen.Float64()*1.5}
+		switch trial % 4 {
+		case 1:
+			dec.TopK = 1 + gen.IntN(100)
+		case 2:
+			dec.TopP = 0.5 + gen.Float64()*0.5
+		case 3:
+			dec.TopK, dec.TopP = 1+gen.IntN(200), 0.3+gen.Float64()*0.7
+		}
+		if trial == 0 {
+			// The nucleus needs tokens far below the first threshold: the thresholded search must widen.
+			for i := range logits {
+				logits[i] = 0
+			}
+			logits[7] = 10
+			dec = Decoding{Temperature: 1, TopP: 0.95}
+		}
+		s := newSampler(dec, uint64(trial))
+		ref := rand.New(rand.NewPCG(uint64(trial), pcgStream))
+		for k := range 30 {
+			if got, want := s.next(logits), referenceNext(dec, ref, logits); got != want {
+				t.Fatalf("trial %d (%+v, vocab %d) draw %d: got %d, want %d", trial, dec, vocab, k, got, want)
+			}
+		}
 	}
 }
