@@ -142,8 +142,8 @@ func buildContract(inputs, outputs []TensorInfo, md *modelDir) (Contract, error)
 			c.Vocab = int(lt.Dims[2])
 		}
 	}
-	if c.Vocab == 0 {
-		c.Vocab = md.VocabSize
+	if c.Vocab <= 0 {
+		c.Vocab = max(md.VocabSize, 0)
 	}
 
 	for i := 0; ; i++ {
@@ -195,10 +195,10 @@ func buildContract(inputs, outputs []TensorInfo, md *modelDir) (Contract, error)
 		fail("the graph has %d layers of KV inputs, the config says num_hidden_layers=%d", len(c.Layers), md.Layers)
 	}
 	if c.KVHeads == 0 {
-		c.KVHeads = md.KVHeads
+		c.KVHeads = max(md.KVHeads, 0)
 	}
 	if c.HeadDim == 0 {
-		c.HeadDim = md.HeadDim
+		c.HeadDim = max(md.HeadDim, 0)
 	}
 	if len(c.Layers) > 0 && (c.KVHeads == 0 || c.HeadDim == 0) {
 		fail("the KV cache's kv_heads/head_dim are dynamic in the graph and not in config.json/genai_config.json (num_key_value_heads, head_dim)")

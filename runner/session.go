@@ -18,6 +18,8 @@ type ortStep struct {
 	c        Contract
 	inNames  []string
 	outNames []string
+	inKV     []int // per input: index into kv[side] of its past buffer, or -1
+	outKV    []int // per output: index into kv[side] of its present buffer, or -1 (logits)
 	fp16KV   bool
 
 	side   int         // which side of kv holds the current past
@@ -39,8 +41,19 @@ func newORTStep(modelFile string, c Contract, so *ortgo.SessionOptions) (*ortSte
 		s.inNames = append(s.inNames, t.Name)
 	}
 	s.outNames = append(s.outNames, c.Logits)
-	for _, l := range c.Layers {
+	s.outKV = append(s.outKV, -1)
+	past := map[string]int{}
+	for i, l := range c.Layers {
 		s.outNames = append(s.outNames, l.PresentKey, l.PresentValue)
+		s.outKV = append(s.outKV, 2*i, 2*i+1)
+		past[l.PastKey], past[l.PastValue] = 2*i, 2*i+1
+	}
+	for _, name := range s.inNames {
+		k, ok := past[name]
+		if !ok {
+			k = -1
+		}
+		s.inKV = append(s.inKV, k)
 	}
 	sess, err := ortgo.NewDynamicAdvancedSession(modelFile, s.inNames, s.outNames, so)
 	if err != nil {
@@ -128,12 +141,7 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 		return v, err
 	}
 	b, h, d := int64(batch), int64(s.c.KVHeads), int64(s.c.HeadDim)
-	pastKV := map[string][]byte{}
-	presentKV := map[string][]byte{}
-	for i, l := range s.c.Layers {
-		pastKV[l.PastKey], pastKV[l.PastValue] = s.kv[s.side][2*i], s.kv[s.side][2*i+1]
-		presentKV[l.PresentKey], presentKV[l.PresentValue] = s.kv[1-s.side][2*i], s.kv[1-s.side][2*i+1]
-	}
+	pastBufs, presentBufs := s.kv[s.side], s.kv[1-s.side]
 
 	inputs := make([]ortgo.Value, len(s.inNames))
 	for i, name := range s.inNames {
@@ -147,11 +155,10 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 		case s.c.PositionIDs:
 			v, err = add(ortgo.NewTensor(ortgo.NewShape(b, int64(seq)), positions))
 		default:
-			buf, ok := pastKV[name]
-			if !ok {
+			if s.inKV[i] < 0 {
 				return nil, nil, fmt.Errorf("input %q is not part of the decoder contract", name)
 			}
-			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p), d), buf))
+			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p), d), pastBufs[s.inKV[i]]))
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("input %s: %w", name, err)
@@ -171,10 +178,10 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 	for i, name := range s.outNames {
 		var v ortgo.Value
 		var err error
-		if name == s.c.Logits {
+		if s.outKV[i] < 0 {
 			v, err = add(tensor(s.c.LogitsType, ortgo.NewShape(b, int64(seq), int64(vocab)), s.logits))
 		} else {
-			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p+seq), d), presentKV[name]))
+			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p+seq), d), presentBufs[s.outKV[i]]))
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("output %s: %w", name, err)

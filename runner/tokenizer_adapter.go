@@ -16,8 +16,14 @@ func loadTokenizer(dir string) (Tokenizer, error) {
 	return hfTokenizer{t}, nil
 }
 
-// HF returns the wrapped *tokenizer.Tokenizer.
-func (t hfTokenizer) HF() *tokenizer.Tokenizer { return t.Tokenizer }
+// HFTokenizer returns the project tokenizer behind Tokenizer() (nil when Options.Tokenizer loaded
+// another implementation).
+func (m *Model) HFTokenizer() *tokenizer.Tokenizer {
+	if h, ok := m.tok.(hfTokenizer); ok {
+		return h.Tokenizer
+	}
+	return nil
+}
 
 func (t hfTokenizer) Settings() TokenizerSettings {
 	c := t.Config()
