@@ -52,6 +52,10 @@ type genConfig struct {
 	contextLength int       // 0 = unknown (no check)
 	overflow      string    // OverflowError or OverflowTruncate
 	keepSpecial   bool      // decode special tokens into Completion.Text
+	// maxPrefillLogits bounds the logits one prefill step may return (batch × chunk × vocab elements, with
+	// vocab the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
+	maxPrefillLogits int
+	vocab            int
 }
 
 // ErrContextOverflow is returned when prompt + max new tokens exceed the model's context under
@@ -135,7 +139,7 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 	mask = flatMask(mask, rows)
 
 	start := time.Now()
-	logits, cache, err := st.step(ids, mask, positions, batch, padded, nil)
+	logits, cache, err := prefill(st, cfg, ids, mask, positions, batch, padded)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +200,36 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 		out[i] = Completion{PromptIDs: slices.Clone(r.prompt), IDs: r.out, Text: text, FinishReason: r.reason, TTFT: r.ttft, Total: r.total}
 	}
 	return out, nil
+}
+
+// prefill feeds the padded prompts [batch, padded], in one step or, when the logits of one step would
+// exceed cfg.maxPrefillLogits, in chunks of columns (the cache carries the earlier chunks).
+func prefill(st stepper, cfg genConfig, ids, mask, positions []int64, batch, padded int) ([]float32, kvCache, error) {
+	chunk := padded
+	if cfg.maxPrefillLogits > 0 && cfg.vocab > 0 {
+		chunk = min(max(cfg.maxPrefillLogits/(batch*cfg.vocab), 1), padded)
+	}
+	if chunk == padded {
+		return st.step(ids, mask, positions, batch, padded, nil)
+	}
+	var logits []float32
+	var cache kvCache
+	var err error
+	subIDs, subPos := make([]int64, 0, batch*chunk), make([]int64, 0, batch*chunk)
+	subMask := make([]int64, 0, batch*padded)
+	for c0 := 0; c0 < padded; c0 += chunk {
+		c1 := min(c0+chunk, padded)
+		subIDs, subPos, subMask = subIDs[:0], subPos[:0], subMask[:0]
+		for r := range batch {
+			subIDs = append(subIDs, ids[r*padded+c0:r*padded+c1]...)
+			subPos = append(subPos, positions[r*padded+c0:r*padded+c1]...)
+			subMask = append(subMask, mask[r*padded:r*padded+c1]...)
+		}
+		if logits, cache, err = st.step(subIDs, subMask, subPos, batch, c1-c0, cache); err != nil {
+			return nil, nil, err
+		}
+	}
+	return logits, cache, nil
 }
 
 // flatMask lays out the rows' masks as one [batch, width] slice, reusing dst.

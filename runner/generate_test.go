@@ -301,3 +301,27 @@ func (s *constStep) step(ids, mask, positions []int64, batch, seq int, past kvCa
 	s.n += seq
 	return s.logits, constCache(s.n), nil
 }
+
+// Chunked prefill (bounded logits) feeds the prompt columns in pieces and gives the same results.
+func TestGenerateChunkedPrefill(t *testing.T) {
+	dec := Decoding{MaxNewTokens: 12}
+	whole := mustGen(t, reqsOf(testPrompts, 0), dec)
+	for _, maxLogits := range []int{1, 48 * 5 * 3, 48 * 5 * 4} {
+		cfg := testCfg()
+		cfg.vocab, cfg.maxPrefillLogits = 48, maxLogits
+		rs := &recordStep{fakeStep: fakeStep{vocab: 48, eos: 2, eosEvery: 9}}
+		out, err := generate(context.Background(), rs, cfg, reqsOf(testPrompts, 0), dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range out {
+			if !sameResult(out[i], whole[i]) {
+				t.Errorf("max logits %d, row %d: chunked %v, whole %v", maxLogits, i, out[i].IDs, whole[i].IDs)
+			}
+		}
+		chunk := min(max(maxLogits/(5*48), 1), 10)
+		if want := (10 + chunk - 1) / chunk; len(rs.ids) < want || len(rs.ids[0]) != 5*chunk {
+			t.Errorf("max logits %d: first step fed %d ids, want %d; %d steps", maxLogits, len(rs.ids[0]), 5*chunk, len(rs.ids))
+		}
+	}
+}

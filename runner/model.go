@@ -29,6 +29,10 @@ type Options struct {
 	Overflow string
 	// KeepSpecialTokens decodes special tokens (EOS, ...) into Completion.Text instead of skipping them.
 	KeepSpecialTokens bool
+	// MaxPrefillLogitsBytes bounds the float32 logits one prefill step returns (batch × prompt × vocab × 4
+	// bytes); longer prompts are prefilled in chunks (0 = 1 GiB; negative = no bound). Chunking changes the
+	// order of floating-point work, so near-tied greedy results may then differ in the last bits.
+	MaxPrefillLogitsBytes int64
 	// Log receives notes such as the provider auto chose (nil = os.Stderr).
 	Log io.Writer
 	// Tokenizer loads the model directory's tokenizer (nil = the project's runner/tokenizer).
@@ -220,7 +224,13 @@ func Open(dir string, opts Options) (*Model, error) {
 		m.info.BOSRule = "tokenizer.json post-processor (add_bos_token not set)"
 	}
 	m.cfg = genConfig{tok: tok, eosIDs: m.info.EOSIDs, padID: m.info.PadID, contextLength: md.ContextLength,
-		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens}
+		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens, vocab: c.Vocab}
+	switch {
+	case opts.MaxPrefillLogitsBytes == 0:
+		m.cfg.maxPrefillLogits = 1 << 30 / 4
+	case opts.MaxPrefillLogitsBytes > 0:
+		m.cfg.maxPrefillLogits = int(opts.MaxPrefillLogitsBytes / 4)
+	}
 
 	if err := m.openSession(opts); err != nil {
 		return nil, err

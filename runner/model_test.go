@@ -250,3 +250,19 @@ func TestSelfTestCPU(t *testing.T) {
 		t.Fatalf("SelfTest = %q, %v", p, err)
 	}
 }
+
+// Chunked prefill on the real session (prompt columns fed 3 at a time through the KV cache).
+func TestORTChunkedPrefill(t *testing.T) {
+	for _, s := range []TinyDecoder{{Vocab: tinyVocab, Layers: 2}, {Vocab: tinyVocab, Layers: 1, KV16: true, Logits16: true}} {
+		m := openTiny(t, s, 256, 6, Options{MaxPrefillLogitsBytes: int64(len(ortPrompts) * 3 * tinyVocab * 4)})
+		out, err := m.Generate(context.Background(), reqsOf(ortPrompts, 0), Decoding{MaxNewTokens: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range ortPrompts {
+			if want := s.Greedy(p, 10, 6); !reflect.DeepEqual(out[i].IDs, want) {
+				t.Errorf("%+v prompt %v: got %v, want %v", s, p, out[i].IDs, want)
+			}
+		}
+	}
+}
