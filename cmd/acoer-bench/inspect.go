@@ -2,10 +2,93 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/acoer/acoer-bench/runner"
 )
 
-// cmdInspect is not built yet; its issue replaces this file.
 func cmdInspect(ctx context.Context, e env) error {
-	return errors.New("not implemented yet")
+	fs := newFlags("inspect", "--model DIR [--json] [--ort-lib PATH]", `  acoer-bench inspect --model models/stories260K
+  acoer-bench inspect --model models/qwen3-0.6b --json`, e.stderr)
+	model := fs.String("model", "", "model directory (model.onnx, tokenizer.json, config.json / genai_config.json, ...)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one `make setup` installed)")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if *model == "" || fs.NArg() > 0 {
+		return badInputf("need --model DIR and no positional arguments (see --help)")
+	}
+	c, info, err := runner.Inspect(*model, runner.Options{ORTLib: *ortLib})
+	if err != nil {
+		return modelError(err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Contract runner.Contract `json:"contract"`
+			Info     runner.Info     `json:"info"`
+		}{c, info})
+	}
+	printInspect(e.stdout, c, info)
+	return nil
+}
+
+func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
+	fmt.Fprintf(w, "model        %s\nsha256       %s\nconfigs      %s\n", info.ModelFile, info.ModelSHA256, strings.Join(info.ConfigFiles, ", "))
+	fmt.Fprintf(w, "runtime      ONNX Runtime %s (%s)\n", info.ORTVersion, info.ORTLibrary)
+	ctxLen := "unknown (no check)"
+	if info.ContextLength > 0 {
+		ctxLen = fmt.Sprint(info.ContextLength)
+	}
+	fmt.Fprintf(w, "context      %s\nvocab        %d\nlayers       %d\nkv cache     %s [batch, %d kv heads, seq, %d head dim]\nlogits       %s %s\n",
+		ctxLen, c.Vocab, len(c.Layers), c.KVType, c.KVHeads, c.HeadDim, c.Logits, c.LogitsType)
+	pos := c.PositionIDs
+	if pos == "" {
+		pos = "none (the graph derives positions; batches are grouped by prompt length)"
+	}
+	fmt.Fprintf(w, "input ids    %s\nmask         %s\npositions    %s\n", c.InputIDs, c.AttentionMask, pos)
+	if len(c.Layers) > 0 {
+		l := c.Layers[0]
+		fmt.Fprintf(w, "kv names     %s %s -> %s %s (layer 0)\n", l.PastKey, l.PastValue, l.PresentKey, l.PresentValue)
+	}
+	eos := "none"
+	if len(info.EOSIDs) > 0 {
+		eos = fmt.Sprintf("%v (%s)", info.EOSIDs, info.EOSFrom)
+	}
+	fmt.Fprintf(w, "eos ids      %s\n", eos)
+	fmt.Fprintln(w, "inputs:")
+	for _, t := range c.Inputs {
+		fmt.Fprintf(w, "  %s\n", t)
+	}
+	fmt.Fprintln(w, "outputs:")
+	for _, t := range c.Outputs {
+		fmt.Fprintf(w, "  %s\n", t)
+	}
+	if len(info.Metadata) > 0 {
+		fmt.Fprintln(w, "metadata:")
+		keys := make([]string, 0, len(info.Metadata))
+		for k := range info.Metadata {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %s: %s\n", k, info.Metadata[k])
+		}
+	}
+}
+
+// modelError maps runner errors to exit codes: a bad model directory or a context overflow is bad input
+// (exit 2); anything else is a runtime failure (exit 3).
+func modelError(err error) error {
+	if errors.Is(err, runner.ErrBadModelDir) || errors.Is(err, runner.ErrContextOverflow) || errors.Is(err, runner.ErrBadProvider) || errors.Is(err, runner.ErrEmptyPrompt) {
+		return badInput(err)
+	}
+	return err
 }

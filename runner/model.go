@@ -1,0 +1,421 @@
+package runner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/acoer/acoer-bench/runner/ort"
+	ortgo "github.com/yalue/onnxruntime_go"
+)
+
+// Options configure Open.
+type Options struct {
+	// Provider is cpu, cuda or auto ("" = auto: CUDA when it starts, else CPU, said on Log).
+	Provider string
+	// ORTLib is an explicit ONNX Runtime library path (--ort-lib); "" = ACOER_ORT_LIB, then `make setup`'s.
+	ORTLib string
+	// IntraOpThreads sets ONNX Runtime's intra-op thread count (0 = its default).
+	IntraOpThreads int
+	// Overflow is what Generate does when prompt + max new tokens exceed the context: OverflowError
+	// (default) or OverflowTruncate.
+	Overflow string
+	// KeepSpecialTokens decodes special tokens (EOS, ...) into Completion.Text instead of skipping them.
+	KeepSpecialTokens bool
+	// MaxPrefillLogitsBytes bounds the float32 logits one prefill step returns (batch × prompt × vocab × 4
+	// bytes); longer prompts are prefilled in chunks (0 = 1 GiB; negative = no bound). Chunking changes the
+	// order of floating-point work, so near-tied greedy results may then differ in the last bits.
+	MaxPrefillLogitsBytes int64
+	// Log receives notes such as the provider auto chose (nil = os.Stderr).
+	Log io.Writer
+	// Tokenizer loads the model directory's tokenizer (nil = the project's runner/tokenizer).
+	Tokenizer TokenizerLoader
+}
+
+// Info is a model's provenance, recorded with every result.
+type Info struct {
+	ModelDir      string            `json:"model_dir"`
+	ModelFile     string            `json:"model_file"`
+	ModelSHA256   string            `json:"model_sha256"`
+	TokenizerFile string            `json:"tokenizer_file"`
+	ConfigFiles   []string          `json:"config_files"`
+	ORTVersion    string            `json:"ort_version"`
+	ORTLibrary    string            `json:"ort_library"`
+	Provider      string            `json:"provider"`
+	ProviderNote  string            `json:"provider_note,omitempty"`
+	ContextLength int               `json:"context_length"`
+	Overflow      string            `json:"context_overflow"`
+	EOSIDs        []int             `json:"eos_token_ids"`
+	EOSFrom       string            `json:"eos_from"`
+	PadID         int               `json:"pad_token_id"`
+	BOSRule       string            `json:"bos_rule"`
+	Layers        int               `json:"layers"`
+	KVHeads       int               `json:"kv_heads"`
+	HeadDim       int               `json:"head_dim"`
+	KVType        string            `json:"kv_type"`
+	Vocab         int               `json:"vocab"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+}
+
+// Model is an opened model directory: its tokenizer, its decoder contract and an ONNX Runtime session.
+// Generate calls are serialized; the other methods are safe for concurrent use.
+type Model struct {
+	md       *modelDir
+	contract Contract
+	tok      Tokenizer
+	info     Info
+	cfg      genConfig
+	st       *ortStep
+
+	mu      sync.Mutex // serializes Generate (the session's buffers are per model)
+	shaOnce sync.Once
+}
+
+// Inspect reads a model directory's decoder contract and metadata without a tokenizer or a session
+// for generation (ONNX Runtime is initialized with opts.ORTLib).
+func Inspect(dir string, opts Options) (Contract, Info, error) {
+	if err := ort.InitDefault(opts.ORTLib); err != nil {
+		return Contract{}, Info{}, err
+	}
+	md, err := readModelDir(dir)
+	if err != nil {
+		return Contract{}, Info{}, err
+	}
+	c, err := readContract(md)
+	if err != nil {
+		return c, Info{}, err
+	}
+	info := baseInfo(md, c)
+	if info.ModelSHA256, err = fileSHA256(md.ModelFile); err != nil {
+		return c, info, err
+	}
+	info.Metadata, err = readMetadata(md.ModelFile)
+	if err != nil {
+		return c, info, err
+	}
+	return c, info, nil
+}
+
+// readContract reads the graph's inputs and outputs and matches them against the contract.
+func readContract(md *modelDir) (Contract, error) {
+	ins, outs, err := ortgo.GetInputOutputInfo(md.ModelFile)
+	if err != nil {
+		return Contract{}, badModelDir(fmt.Errorf("reading the ONNX graph %s: %w", md.ModelFile, err))
+	}
+	c, err := buildContract(tensorInfos(ins), tensorInfos(outs), md)
+	var ce *ContractError
+	if errors.As(err, &ce) {
+		ce.File = md.ModelFile
+	}
+	return c, err
+}
+
+func readMetadata(file string) (map[string]string, error) {
+	m, err := ortgo.GetModelMetadata(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading metadata of %s: %w", file, err)
+	}
+	defer m.Destroy()
+	out := map[string]string{}
+	if v, err := m.GetProducerName(); err == nil && v != "" {
+		out["producer"] = v
+	}
+	if v, err := m.GetGraphName(); err == nil && v != "" {
+		out["graph"] = v
+	}
+	if v, err := m.GetDomain(); err == nil && v != "" {
+		out["domain"] = v
+	}
+	if v, err := m.GetDescription(); err == nil && v != "" {
+		out["description"] = v
+	}
+	if v, err := m.GetVersion(); err == nil && v != 0 {
+		out["version"] = fmt.Sprint(v)
+	}
+	if keys, err := m.GetCustomMetadataMapKeys(); err == nil {
+		for _, k := range keys {
+			if v, ok, err := m.LookupCustomMetadataMap(k); err == nil && ok {
+				out[k] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+func baseInfo(md *modelDir, c Contract) Info {
+	return Info{
+		ModelDir: md.Dir, ModelFile: md.ModelFile, TokenizerFile: filepath.Join(md.Dir, "tokenizer.json"),
+		ConfigFiles: md.ConfigFiles, ORTVersion: ort.RuntimeVersion(), ORTLibrary: ort.LibraryPath(),
+		ContextLength: md.ContextLength, EOSIDs: md.EOSIDs, EOSFrom: md.EOSFrom,
+		Layers: len(c.Layers), KVHeads: c.KVHeads, HeadDim: c.HeadDim, KVType: c.KVType, Vocab: c.Vocab,
+	}
+}
+
+// Open loads a model directory: ONNX Runtime (opts.ORTLib), the graph's decoder contract, the tokenizer
+// and a session on the chosen provider.
+func Open(dir string, opts Options) (*Model, error) {
+	if err := CheckProvider(opts.Provider); err != nil {
+		return nil, err
+	}
+	switch opts.Overflow {
+	case "":
+		opts.Overflow = OverflowError
+	case OverflowError, OverflowTruncate:
+	default:
+		return nil, fmt.Errorf("unknown context overflow policy %q (want %s or %s)", opts.Overflow, OverflowError, OverflowTruncate)
+	}
+	if opts.Log == nil {
+		opts.Log = os.Stderr
+	}
+	if opts.Tokenizer == nil {
+		opts.Tokenizer = loadTokenizer
+	}
+	if err := ort.InitDefault(opts.ORTLib); err != nil {
+		return nil, err
+	}
+	md, err := readModelDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := readContract(md)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := opts.Tokenizer(md.Dir)
+	if err != nil {
+		if errors.Is(err, errNoTokenizer) {
+			return nil, err
+		}
+		return nil, badModelDir(fmt.Errorf("loading the tokenizer of %s: %w", md.Dir, err))
+	}
+	m := &Model{md: md, contract: c, tok: tok, info: baseInfo(md, c)}
+	m.info.Overflow = opts.Overflow
+	if m.info.Metadata, err = readMetadata(md.ModelFile); err != nil {
+		return nil, err
+	}
+
+	// EOS and pad ids: the model's config files, else the tokenizer's EOS token.
+	set := tok.Settings()
+	if len(m.info.EOSIDs) == 0 && set.EOSToken != "" {
+		if id, ok := tok.TokenToID(set.EOSToken); ok {
+			m.info.EOSIDs, m.info.EOSFrom = []int{id}, "tokenizer_config.json eos_token"
+		}
+	}
+	switch {
+	case md.PadID != nil:
+		m.info.PadID = *md.PadID
+	case set.PadToken != "":
+		if id, ok := tok.TokenToID(set.PadToken); ok {
+			m.info.PadID = id
+		}
+	case len(m.info.EOSIDs) > 0:
+		m.info.PadID = m.info.EOSIDs[0]
+	}
+	if set.AddBOSTokenSet {
+		m.info.BOSRule = fmt.Sprintf("tokenizer_config.json add_bos_token=%v", set.AddBOSToken)
+	} else {
+		m.info.BOSRule = "tokenizer.json post-processor (add_bos_token not set)"
+	}
+	m.cfg = genConfig{tok: tok, eosIDs: m.info.EOSIDs, padID: m.info.PadID, contextLength: md.ContextLength,
+		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens, vocab: c.Vocab}
+	switch {
+	case opts.MaxPrefillLogitsBytes == 0:
+		m.cfg.maxPrefillLogits = 1 << 30 / 4
+	case opts.MaxPrefillLogitsBytes > 0:
+		m.cfg.maxPrefillLogits = int(opts.MaxPrefillLogitsBytes / 4)
+	}
+
+	if err := m.openSession(opts); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// openSession creates the session on the requested provider.
+func (m *Model) openSession(opts Options) error {
+	provider := opts.Provider
+	if provider == "" {
+		provider = ProviderAuto
+	}
+	if provider == ProviderCUDA || provider == ProviderAuto {
+		so, how, err := cudaSessionOptions(opts)
+		if err == nil {
+			m.st, err = newORTStep(m.md.ModelFile, m.contract, so)
+			so.Destroy()
+			if err != nil {
+				err = fmt.Errorf("provider cuda (%s): creating the session failed: %w; %s", how, err, ort.CUDAInstallHint)
+			}
+		}
+		if err == nil {
+			m.info.Provider, m.info.ProviderNote = ProviderCUDA, how
+			if provider == ProviderAuto {
+				fmt.Fprintf(opts.Log, "acoer-bench: provider auto: using cuda (%s)\n", how)
+			}
+			return nil
+		}
+		if provider == ProviderCUDA {
+			return err
+		}
+		m.info.ProviderNote = "auto: cuda unavailable: " + err.Error()
+		why := err.Error()
+		if errors.Is(err, ort.ErrCUDAMissing) {
+			why = "CUDA provider libraries not installed: `make setup-cuda`; details: `acoer-bench doctor`"
+		}
+		fmt.Fprintf(opts.Log, "acoer-bench: provider auto: using cpu (cuda unavailable: %s)\n", why)
+	}
+	so, err := baseSessionOptions(opts)
+	if err != nil {
+		return err
+	}
+	defer so.Destroy()
+	m.st, err = newORTStep(m.md.ModelFile, m.contract, so)
+	if err != nil {
+		return fmt.Errorf("creating an ONNX Runtime session for %s: %w", m.md.ModelFile, err)
+	}
+	m.info.Provider = ProviderCPU
+	return nil
+}
+
+// Close releases the session.
+func (m *Model) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st == nil {
+		return nil
+	}
+	err := m.st.close()
+	m.st = nil
+	return err
+}
+
+// Contract returns the decoder I/O contract read from the graph.
+func (m *Model) Contract() Contract { return m.contract }
+
+// Provider returns the provider the session actually runs on: cpu or cuda.
+func (m *Model) Provider() string { return m.info.Provider }
+
+// Tokenizer returns the model's tokenizer.
+func (m *Model) Tokenizer() Tokenizer { return m.tok }
+
+// Info returns the model's provenance; the sha256 of the graph file is computed on first call.
+func (m *Model) Info() Info {
+	m.shaOnce.Do(func() {
+		if sum, err := fileSHA256(m.md.ModelFile); err == nil {
+			m.info.ModelSHA256 = sum
+		}
+	})
+	info := m.info
+	info.EOSIDs = append([]int(nil), info.EOSIDs...)
+	info.ConfigFiles = append([]string(nil), info.ConfigFiles...)
+	return info
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// EncodePrompt turns text into prompt ids. With chat, text becomes the user turn (after an optional
+// system turn) of the tokenizer's chat template with the generation prompt appended, encoded without
+// adding special tokens (the template writes them). Without chat, BOS follows one explicit rule, recorded
+// in Info().BOSRule: when tokenizer_config.json sets add_bos_token, BOS is prepended exactly when it is
+// true (the text itself encoded without special tokens); when it does not set it, the tokenizer.json
+// post-processor decides (the text is encoded with special tokens).
+func (m *Model) EncodePrompt(text string, chat bool, system string) ([]int, error) {
+	return encodePrompt(m.tok, text, chat, system)
+}
+
+func encodePrompt(tok Tokenizer, text string, chat bool, system string) ([]int, error) {
+	set := tok.Settings()
+	if chat {
+		if set.ChatTemplate == "" {
+			return nil, errors.New("the tokenizer has no chat template (tokenizer_config.json chat_template); use a raw prompt")
+		}
+		var msgs []ChatMessage
+		if system != "" {
+			msgs = append(msgs, ChatMessage{Role: "system", Content: system})
+		}
+		msgs = append(msgs, ChatMessage{Role: "user", Content: text})
+		s, err := tok.ApplyChat(msgs, true)
+		if err != nil {
+			return nil, fmt.Errorf("chat template: %w", err)
+		}
+		return tok.Encode(s, false), nil
+	}
+	if system != "" {
+		return nil, errors.New("a system prompt needs chat mode")
+	}
+	if !set.AddBOSTokenSet {
+		return tok.Encode(text, true), nil
+	}
+	ids := tok.Encode(text, false)
+	if set.AddBOSToken {
+		bos, ok := tok.TokenToID(set.BOSToken)
+		if !ok {
+			return nil, fmt.Errorf("tokenizer_config.json sets add_bos_token but its bos_token %q is not in the vocabulary", set.BOSToken)
+		}
+		ids = append([]int{bos}, ids...)
+	}
+	return ids, nil
+}
+
+// Generate runs reqs as a batch (left-padded) and returns one Completion per request, in order. Greedy
+// results are the same for any batch size or padding. A graph without a position_ids input derives
+// positions from the cache length, which left padding would shift; such models run each group of
+// equal-length prompts as its own batch (timings are then per group).
+func (m *Model) Generate(ctx context.Context, reqs []Request, dec Decoding) ([]Completion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st == nil {
+		return nil, errors.New("model is closed")
+	}
+	return generateGrouped(ctx, m.st, m.cfg, m.contract.PositionIDs != "", reqs, dec)
+}
+
+// generateGrouped runs reqs in one batch when the graph takes position ids, else in groups of equal
+// prompt length.
+func generateGrouped(ctx context.Context, st stepper, cfg genConfig, positions bool, reqs []Request, dec Decoding) ([]Completion, error) {
+	if positions {
+		return generate(ctx, st, cfg, reqs, dec)
+	}
+	groups := map[int][]int{}
+	for i, r := range reqs {
+		groups[len(r.PromptIDs)] = append(groups[len(r.PromptIDs)], i)
+	}
+	lens := make([]int, 0, len(groups))
+	for l := range groups {
+		lens = append(lens, l)
+	}
+	sort.Ints(lens)
+	out := make([]Completion, len(reqs))
+	for _, l := range lens {
+		idx := groups[l]
+		sub := make([]Request, len(idx))
+		for j, i := range idx {
+			sub[j] = reqs[i]
+		}
+		res, err := generate(ctx, st, cfg, sub, dec)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			out[i] = res[j]
+		}
+	}
+	return out, nil
+}
