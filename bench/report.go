@@ -173,6 +173,10 @@ func rows(r *Results) (header []string, body [][]string) {
 
 func writeTable(w io.Writer, r *Results) error {
 	header, body := rows(r)
+	return writeRowsTable(w, header, body)
+}
+
+func writeRowsTable(w io.Writer, header []string, body [][]string) error {
 	t := tablewriter.NewTable(w)
 	h := make([]any, len(header))
 	for i, s := range header {
