@@ -63,9 +63,10 @@ type DatasetSpec struct {
 	Kind string `yaml:"kind" json:"kind"`
 	// Path is a local file (absolute after loading); "" = the datasets cache, then the download.
 	Path string `yaml:"path" json:"path,omitempty"`
-	// Fields maps a jsonl file's field names: id, question, answer (and level, subject).
-	Fields map[string]string `yaml:"fields" json:"fields,omitempty"`
-	// Template names the prompt template (datasets.Template); default per kind.
+	// Fields maps a jsonl file's field names (datasets.FieldMap).
+	Fields *FieldMap `yaml:"fields" json:"fields,omitempty"`
+	// Template names the prompt template (datasets.Template); default "raw" for jsonl, else
+	// "deepseek-r1" (what datasets.DefaultTemplate gives the built-in sets).
 	Template string `yaml:"template" json:"template"`
 	// Grader is the benchmark name the grader uses (gsm8k, math, aime, amc); default per kind.
 	Grader string `yaml:"grader" json:"grader"`
@@ -73,6 +74,19 @@ type DatasetSpec struct {
 	Limit int `yaml:"limit" json:"limit,omitempty"`
 	// Seed, when set, picks the Limit problems at random with this seed instead of the first ones.
 	Seed *uint64 `yaml:"seed" json:"seed,omitempty"`
+}
+
+// FieldMap names the fields of a jsonl file (mirrors datasets.FieldMap).
+type FieldMap struct {
+	// Question, Answer and ID are field names (defaults "question", "answer", "id"; without an id field a
+	// record's id is its 0-based line index).
+	Question string `yaml:"question" json:"question,omitempty"`
+	Answer   string `yaml:"answer" json:"answer,omitempty"`
+	ID       string `yaml:"id" json:"id,omitempty"`
+	// Meta lists fields copied into Problem.Meta ("level" and "subject" feed the breakdowns).
+	Meta []string `yaml:"meta" json:"meta,omitempty"`
+	// Extract post-processes the answer: "" (as is), "boxed" or "gsm8k" (after "#### ").
+	Extract string `yaml:"extract" json:"extract,omitempty"`
 }
 
 // DecodingSpec is one decoding setting.
@@ -274,10 +288,8 @@ func defaultTemplate(kind string) string {
 	switch kind {
 	case "jsonl":
 		return "raw"
-	case "gsm8k":
-		return "gsm8k-cot"
 	}
-	return "qwen25-math-cot"
+	return "deepseek-r1"
 }
 
 // Kinds the datasets package loads.
@@ -388,14 +400,14 @@ func (v *validator) check(c *Config) {
 		if d.Kind == "jsonl" && d.Path == "" {
 			v.fail(v.line("datasets", i), "dataset %q: kind jsonl needs a path", d.Name)
 		}
-		if d.Kind != "jsonl" && len(d.Fields) > 0 {
+		if d.Kind != "jsonl" && d.Fields != nil {
 			v.fail(v.line("datasets", i, "fields"), "dataset %q: fields apply to kind jsonl only", d.Name)
 		}
-		for k := range d.Fields {
-			switch k {
-			case "id", "question", "answer", "level", "subject":
+		if f := d.Fields; f != nil {
+			switch f.Extract {
+			case "", "boxed", "gsm8k":
 			default:
-				v.fail(v.line("datasets", i, "fields"), "dataset %q: unknown field mapping %q (want id, question, answer, level, subject)", d.Name, k)
+				v.fail(v.line("datasets", i, "fields", "extract"), "dataset %q: fields.extract %q: want boxed or gsm8k (or nothing)", d.Name, f.Extract)
 			}
 		}
 		if !contains(graderNames, d.Grader) {
