@@ -15,6 +15,9 @@ import (
 // ErrInterrupted wraps the error of a run stopped by its context; the samples written so far are kept.
 var ErrInterrupted = errors.New("interrupted")
 
+// ErrBadOption marks a run option that does not fit the config (an unknown model or dataset name).
+var ErrBadOption = errors.New("bad option")
+
 // RunSummary says what a run did.
 type RunSummary struct {
 	// Dir is the results directory written (the shard's subdirectory when sharded).
@@ -242,7 +245,7 @@ func pick(what string, all, want []string) ([]string, error) {
 	var out []string
 	for _, w := range want {
 		if !contains(all, w) {
-			return nil, fmt.Errorf("--%ss: unknown %s %q (config has %s)", what, what, w, strings.Join(all, ", "))
+			return nil, fmt.Errorf("%w: --%ss: unknown %s %q (config has %s)", ErrBadOption, what, what, w, strings.Join(all, ", "))
 		}
 		if !contains(out, w) {
 			out = append(out, w)
