@@ -204,12 +204,13 @@ func paretoPlot(r *Results) (template.HTML, error) {
 	ln.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(ln, sc, lb)
 	p.Legend.Add("Pareto front", ln)
-	pad(p)
+	p.Legend.Top = true
+	pad(p, 0.6)
 	return svgOf(p, 5*vg.Inch, 3.5*vg.Inch)
 }
 
 // pad widens the axes a little so labels and points are not cut.
-func pad(p *plot.Plot) {
+func pad(p *plot.Plot, right float64) {
 	dx := (p.X.Max - p.X.Min) * 0.15
 	if dx == 0 {
 		dx = math.Max(1, math.Abs(p.X.Max)*0.1)
@@ -219,7 +220,7 @@ func pad(p *plot.Plot) {
 		dy = 5
 	}
 	p.X.Min -= dx
-	p.X.Max += dx
+	p.X.Max += dx / 0.15 * right
 	p.Y.Min -= dy
 	p.Y.Max += dy
 }
@@ -266,8 +267,7 @@ func lengthHistogram(k TaskKey, s []Sample) (template.HTML, error) {
 		if err != nil {
 			return err
 		}
-		c.A = 140
-		h.FillColor = c
+		h.FillColor = color.NRGBA{R: c.R, G: c.G, B: c.B, A: 140}
 		h.LineStyle.Width = 0
 		p.Add(h)
 		p.Legend.Add(fmt.Sprintf("%s (%d)", name, len(vals)), h)
@@ -314,7 +314,7 @@ func levelPlot(r *Results) (template.HTML, error) {
 		c := palette[n%len(palette)]
 		ln.LineStyle.Color, pts.GlyphStyle.Color = c, c
 		p.Add(ln, pts)
-		p.Legend.Add(t.Model+"/"+t.Dataset, ln, pts)
+		p.Legend.Add(t.Model+"/"+t.Dataset+"/"+t.Decoding, ln, pts)
 		n++
 	}
 	if n == 0 {
@@ -326,7 +326,10 @@ func levelPlot(r *Results) (template.HTML, error) {
 			ticks[i] = plot.Tick{Value: float64(i + 1), Label: nm}
 		}
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = 0.7, float64(len(names))+0.3
 	}
 	p.Legend.Top = true
-	return svgOf(p, 5*vg.Inch, 3.5*vg.Inch)
+	p.Legend.Left = true
+	p.Legend.TextStyle.Font.Size = vg.Points(7)
+	return svgOf(p, 6*vg.Inch, 4*vg.Inch)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 )
 
 // ReportFormats are the formats WriteReport renders (html: WriteHTML).
@@ -177,7 +178,7 @@ func writeTable(w io.Writer, r *Results) error {
 }
 
 func writeRowsTable(w io.Writer, header []string, body [][]string) error {
-	t := tablewriter.NewTable(w)
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	h := make([]any, len(header))
 	for i, s := range header {
 		h[i] = s
@@ -258,8 +259,8 @@ func mdTable(b *strings.Builder, header []string, body [][]string) {
 		b.WriteString(" " + mdEscape(h) + " |")
 	}
 	b.WriteString("\n|")
-	for i := range header {
-		if i < 2 {
+	for _, h := range header {
+		if h == "Model" || h == "Dataset" || h == "Decoding" || h == "Scope" {
 			b.WriteString(" --- |")
 		} else {
 			b.WriteString(" ---: |")
