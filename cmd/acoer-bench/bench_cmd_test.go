@@ -52,7 +52,9 @@ func (g benchFakeGen) Close() error { return nil }
 
 func benchTestDeps() bench.Deps {
 	return bench.Deps{
-		Open: func(ctx context.Context, m bench.ModelSpec) (bench.Generator, error) { return benchFakeGen{m.Name}, nil },
+		Open: func(ctx context.Context, m bench.ModelSpec) (bench.Generator, error) {
+			return benchFakeGen{m.Name}, nil
+		},
 		Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 			var ps []datasets.Problem
 			for i := 0; i < 9; i++ {
