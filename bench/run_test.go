@@ -145,6 +145,7 @@ func TestResumeAfterCrash(t *testing.T) {
 	want := canonical(t, ref)
 	refRes, _ := ReadResults(ref)
 
+	partial := 0
 	for seed := uint64(1); seed <= 6; seed++ {
 		r := rand.New(rand.NewPCG(seed, 99))
 		out := t.TempDir()
@@ -160,6 +161,9 @@ func TestResumeAfterCrash(t *testing.T) {
 				}
 			}()
 			cancel()
+			if n := countSamples(t, out); n > 0 && n < 160 {
+				partial++
+			}
 			if r.IntN(2) == 0 {
 				tearRandomFile(t, out, r)
 			}
@@ -191,6 +195,17 @@ func TestResumeAfterCrash(t *testing.T) {
 			return nil
 		})
 	}
+	if partial < 6 {
+		t.Fatalf("only %d interrupted attempts left a partial run: the test does not exercise resume", partial)
+	}
+}
+
+func countSamples(t *testing.T, dir string) int {
+	n := 0
+	for _, s := range canonical(t, dir) {
+		n += strings.Count(s, "\n")
+	}
+	return n
 }
 
 // tearRandomFile appends half a record to one samples file, as a write cut by kill -9 would leave.
