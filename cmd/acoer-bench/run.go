@@ -126,7 +126,14 @@ type runWiring struct {
 //				if err != nil {
 //					return nil, err
 //				}
-//				return modelAdapter{mod}, nil
+//				ad := modelAdapter{Model: mod}
+//				if m.Chat && m.EnableThinking != nil {
+//					if ad.chat, err = tokenizer.Load(mod.Info().TokenizerFile); err != nil {
+//						mod.Close()
+//						return nil, err
+//					}
+//				}
+//				return ad, nil
 //			},
 //			Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 //				spec := datasets.Spec{Name: d.Name, Kind: d.Kind, Path: d.Path}
@@ -144,27 +151,33 @@ type runWiring struct {
 //				return t.Render(p)
 //			},
 //			Grade: metrics.Grade,
-//			// Stats: a bench.Statistics backed by metrics' stats functions (see notes/bench.md).
+//			Stats: bench.MetricsStats(), // bench/stats_metrics.go: drop its build tag after the merge
 //		}
 //		return deps, func() {}, nil
 //	}
 //
-//	type modelAdapter struct{ *runner.Model }
+//	type modelAdapter struct {
+//		*runner.Model
+//		chat *tokenizer.Tokenizer // loaded only for enable_thinking (runner.Tokenizer.ApplyChat has no options)
+//	}
 //
 //	func (a modelAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, error) {
-//		if c.EnableThinking != nil { // needs the tokenizer's chat options
-//			msgs := []tokenizer.Message{}
-//			if c.System != "" {
-//				msgs = append(msgs, tokenizer.Message{Role: "system", Content: c.System})
-//			}
-//			msgs = append(msgs, tokenizer.Message{Role: "user", Content: text})
-//			s, err := a.Model.Tokenizer().ApplyChatTemplate(msgs, tokenizer.ChatOptions{AddGenerationPrompt: true, EnableThinking: c.EnableThinking})
-//			if err != nil {
-//				return nil, err
-//			}
-//			return a.Model.EncodePrompt(s, false, "") // check: BOS handling of an already templated text
+//		if !c.Chat || c.EnableThinking == nil {
+//			return a.Model.EncodePrompt(text, c.Chat, c.System)
 //		}
-//		return a.Model.EncodePrompt(text, c.Chat, c.System)
+//		if a.chat == nil { // load once in Open instead: tokenizer.Load(a.Model.Info().TokenizerFile)
+//			return nil, errors.New("enable_thinking needs the model's tokenizer loaded")
+//		}
+//		var msgs []tokenizer.Message
+//		if c.System != "" {
+//			msgs = append(msgs, tokenizer.Message{Role: "system", Content: c.System})
+//		}
+//		msgs = append(msgs, tokenizer.Message{Role: "user", Content: text})
+//		s, err := a.chat.ApplyChatTemplate(msgs, tokenizer.ChatOptions{AddGenerationPrompt: true, EnableThinking: c.EnableThinking})
+//		if err != nil {
+//			return nil, err
+//		}
+//		return a.Model.Tokenizer().Encode(s, false), nil // as runner's chat path: the template carries BOS
 //	}
 //
 //	func (a modelAdapter) Info() bench.ModelInfo {
