@@ -77,6 +77,19 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 		p := d.Results.Provenance
 		in.Revision, in.Host, in.Created, in.Shards = p.Revision, p.Host, p.CreatedAt, p.Shards
 	}
+	if d.Results == nil {
+		// An interrupted run: no plan on record. A task is called complete when it has as many problems
+		// as the most complete task of its dataset, times k.
+		most := map[string]int{}
+		for k, s := range d.Samples {
+			most[k.Dataset] = max(most[k.Dataset], len(perProblem(s)))
+		}
+		in.Expected = map[TaskKey]int{}
+		for k := range d.Samples {
+			dec, _ := cfg.DecodingByName(k.Decoding)
+			in.Expected[k] = most[k.Dataset] * dec.Samples
+		}
+	}
 	res := aggregate(in)
 	if d.Results != nil {
 		// Keep the completeness the run recorded (it knew the plan).

@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -133,5 +135,29 @@ func TestHTMLEscapesModelOutput(t *testing.T) {
 	}
 	if !strings.Contains(h, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") {
 		t.Fatal("escaped completion missing")
+	}
+}
+
+func TestRecomputeInterruptedDir(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	runOnce(t, cfg, RunOptions{Out: out, Models: []string{"baseline"}}, deps)
+	runOnce(t, cfg, RunOptions{Out: out, Models: []string{"candidate"}, Limit: 3}, deps)
+	if err := os.Remove(filepath.Join(out, ResultsFile)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Recompute("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := res.Task("baseline", "alpha", "greedy")
+	c, _ := res.Task("candidate", "alpha", "greedy")
+	if !b.Complete || c.Complete || c.VsBaseline == nil || c.VsBaseline.Paired != 3 {
+		t.Fatalf("baseline complete %v, candidate complete %v, %+v", b.Complete, c.Complete, c.VsBaseline)
 	}
 }

@@ -126,14 +126,9 @@ type runWiring struct {
 //				if err != nil {
 //					return nil, err
 //				}
-//				ad := modelAdapter{Model: mod}
-//				if m.Chat && m.EnableThinking != nil {
-//					if ad.chat, err = tokenizer.Load(mod.Info().TokenizerFile); err != nil {
-//						mod.Close()
-//						return nil, err
-//					}
-//				}
-//				return ad, nil
+//				// HFTokenizer (runner, build tag acoer_tokenizer until the tokenizer merge) gives the
+//				// project tokenizer behind the model, for chat options runner.Tokenizer lacks.
+//				return modelAdapter{Model: mod, chat: mod.HFTokenizer()}, nil
 //			},
 //			Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 //				spec := datasets.Spec{Name: d.Name, Kind: d.Kind, Path: d.Path}
@@ -165,8 +160,8 @@ type runWiring struct {
 //		if !c.Chat || c.EnableThinking == nil {
 //			return a.Model.EncodePrompt(text, c.Chat, c.System)
 //		}
-//		if a.chat == nil { // load once in Open instead: tokenizer.Load(a.Model.Info().TokenizerFile)
-//			return nil, errors.New("enable_thinking needs the model's tokenizer loaded")
+//		if a.chat == nil {
+//			return nil, errors.New("enable_thinking needs the project tokenizer (runner.Model.HFTokenizer)")
 //		}
 //		var msgs []tokenizer.Message
 //		if c.System != "" {
