@@ -228,6 +228,8 @@ func aggregateTask(st Statistics, k TaskKey, d DatasetSpec, dec DecodingSpec, s 
 	}
 	t.Accuracy = meanEstimate(st, acc, bootSeed(runSeed, "acc/"+k.String()))
 	if dec.Samples > 1 {
+		avg := t.Accuracy.Value
+		t.AvgAtK = &avg
 		for _, kk := range atKs(dec.Samples) {
 			vals := make([]float64, 0, len(probs))
 			for _, p := range probs {

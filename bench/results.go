@@ -115,7 +115,9 @@ type TaskResult struct {
 	Complete bool `json:"complete"`
 	// Accuracy is the mean per-problem accuracy (avg@k when k > 1) with a bootstrap interval over problems.
 	Accuracy Estimate `json:"accuracy"`
-	// PassAtK (unbiased) and MajAtK (majority vote over extracted answers) when k > 1.
+	// AvgAtK (= Accuracy.Value), PassAtK (unbiased) and MajAtK (majority vote over extracted answers),
+	// when k > 1.
+	AvgAtK  *Float `json:"avg_at_k,omitempty"`
 	PassAtK []AtK  `json:"pass_at_k,omitempty"`
 	MajAtK  *Float `json:"maj_at_k,omitempty"`
 	// Length is completion tokens.

@@ -46,7 +46,8 @@ func TestRunEndToEnd(t *testing.T) {
 	if !ok || tr.Problems != 13 || tr.Samples != 39 || tr.K != 3 || !tr.Complete {
 		t.Fatalf("candidate/alpha/sampled: %+v", tr)
 	}
-	if len(tr.PassAtK) != 3 || tr.PassAtK[2].K != 3 || tr.MajAtK == nil {
+	if len(tr.PassAtK) != 3 || tr.PassAtK[2].K != 3 || tr.MajAtK == nil || tr.AvgAtK == nil || *tr.AvgAtK != tr.Accuracy.Value ||
+		!(tr.PassAtK[0].Value <= tr.PassAtK[1].Value && tr.PassAtK[1].Value <= tr.PassAtK[2].Value) {
 		t.Fatalf("pass@k %+v maj %v", tr.PassAtK, tr.MajAtK)
 	}
 	if tr.VsBaseline == nil || tr.VsBaseline.Paired != 13 || !(tr.VsBaseline.TokenReduction.Value > 0.2) {
