@@ -3,6 +3,7 @@ package bench
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -34,7 +35,7 @@ func bootSeed(run uint64, label string) uint64 {
 func aggregate(in aggInput) *Results {
 	st := in.Stats
 	if st == nil {
-		st = localStats{}
+		st = defaultStats()
 	}
 	cfg := in.Manifest.Config
 	res := &Results{
@@ -58,7 +59,7 @@ func aggregate(in aggInput) *Results {
 				"paired_test":      "exact McNemar (k=1) / exact sign test on per-problem accuracy (k>1)",
 				"pass_at_k":        "unbiased estimator 1-C(n-c,k)/C(n,k) (Chen et al. 2021)",
 				"maj_at_k":         "majority vote over extracted answers (exact string match), ties to the first seen",
-				"implementation":   "bench.localStats",
+				"implementation":   fmt.Sprintf("%T", st),
 			},
 		},
 	}

@@ -32,7 +32,7 @@ type CompareSide struct {
 // accuracy change (points), token reduction and latency change, with paired bootstrap intervals.
 func Compare(a, b CompareSide, st Statistics) ([]CompareRow, error) {
 	if st == nil {
-		st = localStats{}
+		st = defaultStats()
 	}
 	for _, s := range []*CompareSide{&a, &b} {
 		if !s.Dir.HasSamples() {

@@ -41,7 +41,7 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		deps.Host, _ = os.Hostname()
 	}
 	if deps.Stats == nil {
-		deps.Stats = localStats{}
+		deps.Stats = defaultStats()
 	}
 	models, err := pick("model", cfg.ModelNames(), opt.Models)
 	if err != nil {

@@ -1,8 +1,8 @@
 //go:build acoer_after_merge
 
 // This file plugs metrics' statistics (the stats part of package metrics, merged separately) into the
-// aggregation. It is behind a build tag until that merge: then delete the //go:build line, and set
-// Deps.Stats = bench.MetricsStats() in cmd/acoer-bench/run.go (and pass it to Merge/Recompute).
+// aggregation. It is behind a build tag until that merge: then delete the //go:build line and make
+// defaultStats (aggregate_stats.go) return MetricsStats().
 
 package bench
 
