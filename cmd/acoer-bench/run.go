@@ -146,7 +146,7 @@ type runWiring struct {
 //				return t.Render(p)
 //			},
 //			Grade: metrics.Grade,
-//			Stats: bench.MetricsStats(), // bench/stats_metrics.go: drop its build tag after the merge
+//			// Stats: nil = bench's defaultStats(); switch that to MetricsStats() (bench/stats_metrics.go).
 //		}
 //		return deps, func() {}, nil
 //	}
