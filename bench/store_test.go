@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func sampleLine(id string, i int) string {
@@ -128,5 +129,17 @@ func TestLocalStats(t *testing.T) {
 	r, lo, hi := st.PairedReduction([]float64{100, 200, 300}, []float64{50, 100, 150}, 0.95, 1)
 	if math.Abs(r-0.5) > 1e-12 || math.Abs(lo-0.5) > 1e-12 || math.Abs(hi-0.5) > 1e-12 {
 		t.Fatalf("reduction %v [%v, %v]", r, lo, hi)
+	}
+}
+
+func TestProgressTerminal(t *testing.T) {
+	var b bytes.Buffer
+	now := time.Unix(0, 0)
+	p := newProgress(&b, true, func() time.Time { now = now.Add(time.Second); return now })
+	p.start("m/d/greedy", 2, 10)
+	p.add(4)
+	p.finish()
+	if !strings.Contains(b.String(), "\r") || !strings.Contains(b.String(), "6/10") || !strings.Contains(b.String(), "samples/s ETA") {
+		t.Fatalf("%q", b.String())
 	}
 }
