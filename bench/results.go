@@ -75,7 +75,9 @@ type Provenance struct {
 	Host      string `json:"host,omitempty"`
 	CreatedAt string `json:"created_at,omitempty"`
 	// Shards lists the shards merged into these results (empty = one unsharded run).
-	Shards   []string                   `json:"shards,omitempty"`
+	Shards []string `json:"shards,omitempty"`
+	// RunLimit is the run's --limit (0 = none): results then cover a prefix of each dataset's plan.
+	RunLimit int                        `json:"run_limit,omitempty"`
 	Models   map[string]ModelProv       `json:"models"`
 	Datasets map[string]DatasetProv     `json:"datasets"`
 	Decoding []DecodingSpec             `json:"decoding"`

@@ -212,6 +212,7 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	}
 	res := aggregate(aggInput{Manifest: man, Samples: samples, Expected: expected, Stats: deps.Stats,
 		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards})
+	res.Provenance.RunLimit = opt.Limit
 	sum.Results = res
 	if err := writeOutputs(dir, res, samples); err != nil {
 		return sum, err
