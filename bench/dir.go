@@ -92,6 +92,7 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 	}
 	res := aggregate(in)
 	if d.Results != nil {
+		res.Provenance.RunLimit = d.Results.Provenance.RunLimit
 		// Keep the completeness the run recorded (it knew the plan).
 		for i := range res.Tasks {
 			if old, ok := d.Results.Task(res.Tasks[i].Model, res.Tasks[i].Dataset, res.Tasks[i].Decoding); ok {
