@@ -100,41 +100,26 @@ func allTasks(cfg *Config) []TaskKey {
 	return out
 }
 
-// ErrConfigChanged is returned when a results directory holds samples of a different config or model.
-var ErrConfigChanged = errors.New("results directory was written with a different config or model (use --force to discard the stale samples)")
+// ErrConfigChanged is returned when a results directory holds samples of a different config, model or
+// dataset file.
+var ErrConfigChanged = errors.New("results directory was written with a different config, model or dataset (use --force to discard the stale samples)")
 
-// reconcile compares an existing manifest with the current config. Without force, any difference in
-// the sample-relevant config is an error listing what changed. With force, the sample files of tasks
-// whose identity changed (or that no longer exist) are removed and the manifest is reset to the new
-// config (model and dataset hashes of unchanged tasks are kept).
+// reconcile compares an existing manifest with the current config. Tasks present in both must have the
+// same identity: a changed one is an error listing them, unless force, which removes the changed tasks'
+// sample files. Added tasks (a new model, dataset or decoding) are simply recorded, and removed ones are
+// remembered (their hash stays in the manifest), so re-adding them with other settings is caught too.
+// Recorded model and dataset hashes are kept either way.
 func reconcile(dir string, old *Manifest, cfg *Config, revision string, force bool) (*Manifest, error) {
 	cur := newManifest(cfg, revision)
-	if old.ConfigHash == cur.ConfigHash {
-		old.Config, old.ConfigYAML = cfg, string(cfg.Raw) // gates/baseline may have changed: keep the latest
-		return old, nil
-	}
 	var changed []string
 	for k, h := range old.Tasks {
-		if cur.Tasks[k] != h {
+		if now, ok := cur.Tasks[k]; ok && now != h {
 			changed = append(changed, k)
 		}
 	}
 	sort.Strings(changed)
-	if !force {
-		msg := "the config differs"
-		if len(changed) > 0 {
-			msg = "changed or removed: " + strings.Join(changed, ", ")
-		}
-		added := 0
-		for k := range cur.Tasks {
-			if _, ok := old.Tasks[k]; !ok {
-				added++
-			}
-		}
-		if added > 0 {
-			msg += fmt.Sprintf("; %d new task(s)", added)
-		}
-		return nil, fmt.Errorf("%s: %w: %s", dir, ErrConfigChanged, msg)
+	if len(changed) > 0 && !force {
+		return nil, fmt.Errorf("%s: %w: changed: %s", dir, ErrConfigChanged, strings.Join(changed, ", "))
 	}
 	for _, k := range changed {
 		parts := strings.SplitN(k, "/", 3)
@@ -144,17 +129,21 @@ func reconcile(dir string, old *Manifest, cfg *Config, revision string, force bo
 			}
 		}
 	}
-	for name, mi := range old.Models {
-		if _, ok := cfg.Model(name); ok {
-			cur.Models[name] = mi
+	for k, h := range old.Tasks {
+		if _, ok := cur.Tasks[k]; !ok {
+			cur.Tasks[k] = h
 		}
+	}
+	for name, mi := range old.Models {
+		cur.Models[name] = mi
 	}
 	for name, di := range old.Datasets {
-		if _, ok := cfg.Dataset(name); ok {
-			cur.Datasets[name] = di
-		}
+		cur.Datasets[name] = di
 	}
 	cur.Shards = old.Shards
+	if old.Revision != "" {
+		cur.Revision = old.Revision
+	}
 	return cur, nil
 }
 

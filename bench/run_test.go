@@ -294,6 +294,19 @@ func TestChangedConfigRefused(t *testing.T) {
 	if sum.Generated != 14 {
 		t.Fatalf("--force regenerated %d", sum.Generated)
 	}
+	// Adding a model needs no --force and regenerates nothing else.
+	more := mustConfig(t, strings.Replace(strings.Replace(testConfig, "max_new_tokens: 70\n    batch_size: 4", "max_new_tokens: 60\n    batch_size: 4", 1),
+		"datasets:\n", "  - name: third\n    path: models/third\ndatasets:\n", 1))
+	sum = runOnce(t, more, RunOptions{Out: out, Datasets: []string{"beta"}}, deps)
+	if sum.Generated != 7*4 {
+		t.Fatalf("adding a model generated %d", sum.Generated)
+	}
+	// Removing it and re-adding it with other settings is still caught.
+	runOnce(t, changed, RunOptions{Out: out, Datasets: []string{"beta"}}, deps)
+	moreChat := mustConfig(t, strings.Replace(testConfig, "datasets:\n", "  - name: third\n    path: models/third\n    chat: true\ndatasets:\n", 1))
+	if _, err := Run(context.Background(), moreChat, RunOptions{Out: out, Datasets: []string{"beta"}, Force: false}, deps); !errors.Is(err, ErrConfigChanged) || !strings.Contains(err.Error(), "third/beta") {
+		t.Fatalf("re-added model with other settings: %v", err)
+	}
 	// A changed model file is refused.
 	other := deps
 	other.Open = func(ctx context.Context, m ModelSpec) (Generator, error) {
