@@ -97,7 +97,13 @@ func EvaluateGates(r *Results, g *Gates, candidates []string) ([]GateCheck, erro
 			if t.VsBaseline == nil {
 				return nil, &GateInputError{fmt.Sprintf("candidate %q dataset %q: no comparison with the baseline", c, t.Dataset)}
 			}
-			out = append(out, limitChecks(c, t.Decoding, t.Dataset, t.VsBaseline, *l)...)
+			checks := limitChecks(c, t.Decoding, t.Dataset, t.VsBaseline, *l)
+			if b, ok := r.Task(r.Baseline, t.Dataset, t.Decoding); !t.Complete || (ok && !b.Complete) {
+				for i := range checks {
+					checks[i].Note = strings.TrimPrefix(checks[i].Note+"; incomplete run", "; ")
+				}
+			}
+			out = append(out, checks...)
 		}
 	}
 	for name := range g.Datasets {
