@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// CompareRow is one dataset x decoding of a comparison of B against A.
+type CompareRow struct {
+	Dataset   string      `json:"dataset"`
+	Decoding  string      `json:"decoding"`
+	A         string      `json:"a"`
+	B         string      `json:"b"`
+	AccuracyA Estimate    `json:"accuracy_a"`
+	AccuracyB Estimate    `json:"accuracy_b"`
+	TokensA   Float       `json:"mean_tokens_a"`
+	TokensB   Float       `json:"mean_tokens_b"`
+	Change    *Comparison `json:"change"`
+}
+
+// CompareSide names one side of a comparison: a results directory and a model in it ("" = its only
+// model, or its baseline when it has several and the other side names the rest).
+type CompareSide struct {
+	Dir   *Dir
+	Model string
+}
+
+// Compare compares side b against side a on every dataset x decoding both have, pairing problems by id:
+// accuracy change (points), token reduction and latency change, with paired bootstrap intervals.
+func Compare(a, b CompareSide, st Statistics) ([]CompareRow, error) {
+	if st == nil {
+		st = defaultStats()
+	}
+	for _, s := range []*CompareSide{&a, &b} {
+		if !s.Dir.HasSamples() {
+			return nil, fmt.Errorf("%s: no samples (compare pairs problems, it needs the samples/ directory)", s.Dir.Path)
+		}
+		if s.Model == "" {
+			models := modelsOf(s.Dir)
+			if len(models) != 1 {
+				return nil, fmt.Errorf("%s has models %s: say which one", s.Dir.Path, strings.Join(models, ", "))
+			}
+			s.Model = models[0]
+		}
+		if !contains(modelsOf(s.Dir), s.Model) {
+			return nil, fmt.Errorf("%s: no samples of model %q (models: %s)", s.Dir.Path, s.Model, strings.Join(modelsOf(s.Dir), ", "))
+		}
+	}
+	cfg := a.Dir.Manifest.Config
+	var rows []CompareRow
+	for _, d := range cfg.Datasets {
+		for _, dec := range cfg.Decoding {
+			sa := a.Dir.Samples[TaskKey{a.Model, d.Name, dec.Name}]
+			sb := b.Dir.Samples[TaskKey{b.Model, d.Name, dec.Name}]
+			if len(sa) == 0 || len(sb) == 0 {
+				continue
+			}
+			la, lb := a.Model, b.Model
+			if a.Dir.Path != b.Dir.Path {
+				la, lb = a.Dir.Path+":"+a.Model, b.Dir.Path+":"+b.Model
+			}
+			ta := aggregateTask(st, TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg.Seed)
+			tb := aggregateTask(st, TaskKey{b.Model, d.Name, dec.Name}, d, dec, sb, cfg.Seed)
+			rows = append(rows, CompareRow{Dataset: d.Name, Decoding: dec.Name, A: la, B: lb,
+				AccuracyA: ta.Accuracy, AccuracyB: tb.Accuracy, TokensA: ta.Length.Overall.Mean, TokensB: tb.Length.Overall.Mean,
+				Change: compareSamples(st, la, sa, sb, cfg.Seed, "compare/"+d.Name+"/"+dec.Name)})
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no dataset x decoding in common between %s and %s", a.Model, b.Model)
+	}
+	return rows, nil
+}
+
+func modelsOf(d *Dir) []string {
+	var out []string
+	for _, m := range d.Manifest.Config.Models {
+		for k := range d.Samples {
+			if k.Model == m.Name {
+				out = append(out, m.Name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// WriteCompare renders comparison rows as a table, md, csv or json.
+func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
+	header := []string{"Dataset", "Decoding", "Paired n", "Accuracy A %", "Accuracy B %", "Δ accuracy pp [95% CI]", "Relative %",
+		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p"}
+	var body [][]string
+	for _, r := range rows {
+		c := r.Change
+		body = append(body, []string{r.Dataset, r.Decoding, strconv.Itoa(c.Paired), estPct(r.AccuracyA), estPct(r.AccuracyB),
+			estSigned(c.AccuracyChangePP, 1), signed(c.AccuracyChangeRelPct, 1), num(r.TokensA, 1), num(r.TokensB, 1),
+			reductionPct(c.TokenReduction), estSigned(c.LatencyChangePct, 1), num(c.PValue, 3)})
+	}
+	switch format {
+	case "table", "":
+		fmt.Fprintf(w, "B = %s against A = %s\n", rows[0].B, rows[0].A)
+		return writeRowsTable(w, header, body)
+	case "md", "markdown":
+		var b strings.Builder
+		fmt.Fprintf(&b, "**B** = %s against **A** = %s\n\n", mdEscape(rows[0].B), mdEscape(rows[0].A))
+		mdTable(&b, header, body)
+		_, err := io.WriteString(w, b.String())
+		return err
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	return fmt.Errorf("unknown compare format %q (want table, md or json)", format)
+}

@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigDefaultsAndPaths(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	if cfg.Models[0].Path != "/cfgdir/models/baseline" || cfg.Datasets[1].Path != "/cfgdir/data/beta.jsonl" {
+		t.Fatalf("paths not resolved against the config dir: %+v", cfg.Models[0])
+	}
+	if cfg.Models[0].Provider != "auto" || cfg.Datasets[0].Template != "raw" || cfg.Decoding[1].BatchSize != 5 || cfg.Decoding[0].TopP != 1 {
+		t.Fatalf("defaults: %+v %+v", cfg.Models[0], cfg.Decoding)
+	}
+	min := mustConfig(t, "models: [{name: m, path: /abs/m}]\ndatasets: [{name: g, kind: gsm8k}]\n")
+	if len(min.Decoding) != 1 || min.Decoding[0].Name != "greedy" || min.Decoding[0].Samples != 1 || min.Datasets[0].Grader != "gsm8k" || min.Models[0].Path != "/abs/m" {
+		t.Fatalf("minimal config: %+v", min)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("models: [{name: m, path: x}]\ndatasets: [{name: g, kind: gsm8k}]\n"), 0o644)
+	c, err := LoadConfig(filepath.Join(dir, "b.yaml"))
+	if err != nil || c.Models[0].Path != filepath.Join(dir, "x") {
+		t.Fatalf("LoadConfig: %v %+v", err, c)
+	}
+}
+
+func TestConfigErrorsHaveLines(t *testing.T) {
+	base := "models:\n  - name: a\n    path: m/a\n  - name: b\n    path: m/b\ndatasets:\n  - name: g\n    kind: gsm8k\n"
+	cases := []struct {
+		name, yaml string
+		line       int
+		msg        string
+	}{
+		{"unknown top key", base + "colour: red\n", 9, "colour"},
+		{"unknown model key", "models:\n  - name: a\n    path: m\n    pth: x\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "pth"},
+		{"bad type", base + "decoding:\n  - temperature: hot\n", 10, "hot"},
+		{"duplicate model", "models:\n  - name: a\n    path: m\n  - name: a\n    path: n\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "duplicate model name"},
+		{"baseline missing", base + "baseline: c\n", 9, `baseline "c" is not among the models`},
+		{"bad kind", "models:\n  - name: a\n    path: m\ndatasets:\n  - name: g\n    kind: gsm9k\n", 6, "kind"},
+		{"bad provider", "models:\n  - name: a\n    path: m\n    provider: tpu\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "provider"},
+		{"bad top_p", base + "decoding:\n  - temperature: 0.5\n    top_p: 1.5\n", 11, "top_p"},
+		{"greedy samples", base + "decoding:\n  - samples: 4\n", 10, "samples > 1"},
+		{"negative limit", "models:\n  - name: a\n    path: m\ndatasets:\n  - name: g\n    kind: gsm8k\n    limit: -1\n", 7, "limit"},
+		{"jsonl without path", "models:\n  - name: a\n    path: m\ndatasets:\n  - name: g\n    kind: jsonl\n", 5, "needs a path"},
+		{"gate without baseline", base + "gates:\n  overall:\n    max_accuracy_drop_pp: 1\n", 10, "baseline"},
+		{"gate unknown dataset", base + "baseline: a\ngates:\n  datasets:\n    zzz:\n      max_accuracy_drop_pp: 1\n", 13, "zzz"},
+		{"gate empty limits", base + "baseline: a\ngates:\n  overall: {}\n", 11, "set max_token_increase_pct"},
+		{"gate unknown limit key", base + "baseline: a\ngates:\n  overall:\n    max_tokens: 3\n", 12, "max_tokens"},
+		{"bad name", "models:\n  - name: a/b\n    path: m\ndatasets:\n  - name: g\n    kind: gsm8k\n", 2, "model name"},
+		{"no models", "datasets:\n  - name: g\n    kind: gsm8k\n", 1, "no models"},
+		{"syntax", "models: [\n", 1, "did not find"},
+		{"empty", "", 0, "empty config"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(c.yaml), "cfg.yaml", "/d")
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a ConfigError, got %v", err)
+			}
+			if ce.Line != c.line || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("got %q (line %d), want line %d containing %q", err, ce.Line, c.line, c.msg)
+			}
+			if c.line > 0 && !strings.HasPrefix(err.Error(), "cfg.yaml:") {
+				t.Fatalf("error does not name the file: %q", err)
+			}
+		})
+	}
+}
+
+func TestConfigHash(t *testing.T) {
+	a := mustConfig(t, testConfig)
+	b := mustConfig(t, strings.Replace(testConfig, "path: models/baseline", "path: elsewhere/baseline", 1))
+	if a.Hash() != b.Hash() {
+		t.Fatal("moving a model directory changed the config hash")
+	}
+	c := mustConfig(t, strings.Replace(testConfig, "seed: 7", "seed: 8", 1))
+	if a.Hash() == c.Hash() {
+		t.Fatal("the run seed does not change the config hash")
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	cases := []struct {
+		in   string
+		env  map[string]string
+		want Shard
+		err  bool
+	}{
+		{"", nil, Shard{}, false},
+		{"1/4", nil, Shard{1, 4}, false},
+		{"4/4", nil, Shard{}, true},
+		{"x/4", nil, Shard{}, true},
+		{"1", nil, Shard{}, true},
+		{"0/0", nil, Shard{}, true},
+		{"auto/8", map[string]string{"JOB_COMPLETION_INDEX": "3"}, Shard{3, 8}, false},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "3", "ACOER_SHARDS": "5"}, Shard{3, 5}, false},
+		{"auto", map[string]string{"JOB_COMPLETION_INDEX": "3"}, Shard{}, true},
+		{"auto", map[string]string{"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "6"}, Shard{4, 6}, false},
+		{"auto/2", nil, Shard{}, true},
+	}
+	for _, c := range cases {
+		got, err := ParseShard(c.in, env(c.env))
+		if (err != nil) != c.err || got != c.want {
+			t.Errorf("ParseShard(%q, %v) = %v, %v", c.in, c.env, got, err)
+		}
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(testConfig))
+	f.Add([]byte("models: [{name: a, path: b}]\ndatasets: [{name: g, kind: gsm8k}]\n"))
+	f.Add([]byte("gates:\n  datasets:\n    x: {max_accuracy_drop_pp: .nan}\n"))
+	f.Add([]byte("decoding: [{temperature: 1e309, samples: 2}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data, "f.yaml", "/d")
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error is not a ConfigError: %v", err)
+			}
+			return
+		}
+		_ = cfg.Hash()
+		if len(cfg.Models) == 0 || len(cfg.Datasets) == 0 || len(cfg.Decoding) == 0 {
+			t.Fatal("valid config without models, datasets or decoding")
+		}
+	})
+}

@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/acoer/acoer-bench/datasets"
+	"github.com/acoer/acoer-bench/metrics"
+	"github.com/acoer/acoer-bench/runner"
+)
+
+// Generator is what a run needs from a loaded model (runner.Model through a small adapter).
+type Generator interface {
+	// EncodePrompt turns a rendered prompt into the ids fed to the model (chat template or raw text,
+	// BOS per the tokenizer config).
+	EncodePrompt(text string, chat ChatOptions) ([]int, error)
+	// Generate runs one batch; greedy results must not depend on batch composition, sampled ones only
+	// on each Request's Seed.
+	Generate(ctx context.Context, reqs []runner.Request, dec runner.Decoding) ([]runner.Completion, error)
+	// Info describes the model for provenance.
+	Info() ModelInfo
+	Close() error
+}
+
+// ChatOptions are a model's prompt options from the config.
+type ChatOptions struct {
+	Chat           bool
+	System         string
+	EnableThinking *bool
+}
+
+// ModelInfo is a model's provenance.
+type ModelInfo struct {
+	Path          string `json:"path"`
+	SHA256        string `json:"sha256"`
+	Tokenizer     string `json:"tokenizer,omitempty"`
+	ORTVersion    string `json:"ort_version,omitempty"`
+	Provider      string `json:"provider,omitempty"`
+	ContextLength int    `json:"context_length,omitempty"`
+}
+
+// DatasetInfo is a dataset's provenance (datasets.Info).
+type DatasetInfo struct {
+	Path   string `json:"path,omitempty"`
+	SHA256 string `json:"sha256"`
+	Count  int    `json:"count"`
+	Source string `json:"source,omitempty"`
+}
+
+// Deps are the parts a run consumes; the CLI wires the real ones (runner, datasets, metrics) and the
+// tests fakes.
+type Deps struct {
+	// Open loads a model.
+	Open func(ctx context.Context, m ModelSpec) (Generator, error)
+	// Problems loads a dataset's problems (all of them, in file order).
+	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
+	// Render applies a prompt template (datasets.Template(name).Render).
+	Render func(template string, p datasets.Problem) (string, error)
+	// Grade grades one response (metrics.Grade).
+	Grade func(benchmark, response, gold string) metrics.Verdict
+	// Revision is the git revision of the binary; Host names the machine (default os.Hostname).
+	Revision string
+	Host     string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Stats computes the statistics of the results (default: the local implementations in
+	// aggregate_stats.go).
+	Stats Statistics
+}
+
+// RunOptions are the run flags.
+type RunOptions struct {
+	Out      string
+	Limit    int
+	Models   []string
+	Datasets []string
+	Shard    Shard
+	Force    bool
+	// Progress receives progress lines (nil = none); Terminal draws a bar with \r instead.
+	Progress io.Writer
+	Terminal bool
+}

@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Dir is a results directory read back: its manifest, results.json and samples.
+type Dir struct {
+	Path     string
+	Manifest *Manifest
+	Results  *Results
+	Samples  map[TaskKey][]Sample
+}
+
+// OpenDir reads a results directory. results.json is optional when the manifest and samples are there
+// (an interrupted run); the samples are optional when results.json is there (a copied results file).
+func OpenDir(path string) (*Dir, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a results directory", path)
+	}
+	d := &Dir{Path: path, Samples: map[TaskKey][]Sample{}}
+	d.Results, err = ReadResults(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	d.Manifest, err = ReadManifest(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if d.Manifest == nil && d.Results == nil {
+		return nil, fmt.Errorf("%s: no results.json or manifest.json (not a results directory)", path)
+	}
+	if d.Manifest != nil {
+		for _, k := range allTasks(d.Manifest.Config) {
+			s, err := ReadSamplesFile(SamplesPath(path, k))
+			if err != nil {
+				return nil, err
+			}
+			if len(s) > 0 {
+				sortSamples(s)
+				d.Samples[k] = s
+			}
+		}
+	}
+	return d, nil
+}
+
+// HasSamples reports whether the directory's samples were found.
+func (d *Dir) HasSamples() bool { return len(d.Samples) > 0 }
+
+// Recompute aggregates the directory's samples again, against baseline when it is not "" (a model name
+// of the config). Provenance (revision, host, time, shards) is taken from results.json when present.
+func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
+	if d.Manifest == nil || !d.HasSamples() {
+		if d.Results != nil && (baseline == "" || baseline == d.Results.Baseline) {
+			return d.Results, nil
+		}
+		return nil, fmt.Errorf("%s: no samples to recompute from", d.Path)
+	}
+	cfg := *d.Manifest.Config
+	if baseline != "" {
+		if _, ok := cfg.Model(baseline); !ok {
+			return nil, fmt.Errorf("baseline %q is not a model of %s (%v)", baseline, d.Path, cfg.ModelNames())
+		}
+		cfg.Baseline = baseline
+	}
+	man := *d.Manifest
+	man.Config = &cfg
+	in := aggInput{Manifest: &man, Samples: d.Samples, Stats: st, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards}
+	if d.Results != nil {
+		p := d.Results.Provenance
+		in.Revision, in.Host, in.Created, in.Shards = p.Revision, p.Host, p.CreatedAt, p.Shards
+	}
+	if d.Results == nil {
+		// An interrupted run: no plan on record. A task is called complete when it has as many problems
+		// as the most complete task of its dataset, times k.
+		most := map[string]int{}
+		for k, s := range d.Samples {
+			most[k.Dataset] = max(most[k.Dataset], len(perProblem(s)))
+		}
+		in.Expected = map[TaskKey]int{}
+		for k := range d.Samples {
+			dec, _ := cfg.DecodingByName(k.Decoding)
+			in.Expected[k] = most[k.Dataset] * dec.Samples
+		}
+	}
+	res := aggregate(in)
+	if d.Results != nil {
+		res.Provenance.RunLimit = d.Results.Provenance.RunLimit
+		// Keep the completeness the run recorded (it knew the plan).
+		for i := range res.Tasks {
+			if old, ok := d.Results.Task(res.Tasks[i].Model, res.Tasks[i].Dataset, res.Tasks[i].Decoding); ok {
+				res.Tasks[i].Complete = old.Complete && old.Samples == res.Tasks[i].Samples
+			}
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func fptr(v float64) *float64 { return &v }
+
+func TestGates(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	runOnce(t, cfg, RunOptions{Out: out}, deps)
+	res, err := ReadResults(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The config's gates: the candidate is ~1/3 shorter and as accurate: holds.
+	checks, err := EvaluateGates(res, res.Gates, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// overall (2 decodings x 2 metrics) + beta (2 decodings x 1 metric)
+	if len(checks) != 6 || !GatesPass(checks) {
+		t.Fatalf("config gates: %+v", checks)
+	}
+	var b bytes.Buffer
+	WriteGates(&b, checks, res.Baseline, "text")
+	if !strings.Contains(b.String(), "PASS  candidate/greedy overall  token_increase_pct") || !strings.Contains(b.String(), "all 6 gate checks hold") {
+		t.Fatalf("text:\n%s", b.String())
+	}
+	b.Reset()
+	WriteGates(&b, checks, res.Baseline, "md")
+	if !strings.Contains(b.String(), "| candidate | greedy | overall | token_increase_pct |") {
+		t.Fatalf("md:\n%s", b.String())
+	}
+
+	// Demanding a 60% reduction fails.
+	checks, err = EvaluateGates(res, &Gates{Overall: &GateLimits{MaxTokenIncreasePct: fptr(-60)}}, nil)
+	if err != nil || GatesPass(checks) {
+		t.Fatalf("strict gate: %v %+v", err, checks)
+	}
+	// Swapping roles: the baseline as candidate uses more tokens than the candidate: fails a 0% gate.
+	d, err := OpenDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped, err := d.Recompute("candidate", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err = EvaluateGates(swapped, &Gates{PerDataset: &GateLimits{MaxTokenIncreasePct: fptr(0)}}, []string{"baseline"})
+	if err != nil || GatesPass(checks) || len(checks) != 4 {
+		t.Fatalf("swapped: %v %+v", err, checks)
+	}
+
+	// Bad input.
+	if _, err := EvaluateGates(res, nil, nil); !errors.Is(err, ErrNoGates) {
+		t.Fatalf("no gates: %v", err)
+	}
+	var ge *GateInputError
+	if _, err := EvaluateGates(res, res.Gates, []string{"nope"}); !errors.As(err, &ge) {
+		t.Fatalf("unknown candidate: %v", err)
+	}
+	if _, err := EvaluateGates(res, res.Gates, []string{"baseline"}); !errors.As(err, &ge) {
+		t.Fatalf("baseline as candidate: %v", err)
+	}
+	noBase := *res
+	noBase.Baseline = ""
+	if _, err := EvaluateGates(&noBase, res.Gates, nil); !errors.As(err, &ge) {
+		t.Fatalf("no baseline: %v", err)
+	}
+	if _, err := d.Recompute("zzz", nil); err == nil {
+		t.Fatal("unknown baseline accepted")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	runOnce(t, cfg, RunOptions{Out: out}, deps)
+	d, err := OpenDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := Compare(CompareSide{d, "baseline"}, CompareSide{d, "candidate"}, nil)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("%v %d", err, len(rows))
+	}
+	if rows[0].Change.Paired != 13 || !(rows[0].Change.TokenReduction.Value > 0.2) || !rows[0].Change.LatencyChangePct.Value.OK() {
+		t.Fatalf("row: %+v", rows[0].Change)
+	}
+	for _, f := range []string{"table", "md", "json"} {
+		var b bytes.Buffer
+		if err := WriteCompare(&b, rows, f); err != nil || b.Len() == 0 {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	if _, err := Compare(CompareSide{d, ""}, CompareSide{d, "candidate"}, nil); err == nil {
+		t.Fatal("ambiguous model accepted")
+	}
+	// Two dirs: one model each.
+	a, b := t.TempDir(), t.TempDir()
+	runOnce(t, cfg, RunOptions{Out: a, Models: []string{"baseline"}}, deps)
+	runOnce(t, cfg, RunOptions{Out: b, Models: []string{"candidate"}}, deps)
+	da, _ := OpenDir(a)
+	db, _ := OpenDir(b)
+	rows2, err := Compare(CompareSide{da, ""}, CompareSide{db, ""}, nil)
+	if err != nil || len(rows2) != 4 || rows2[0].Change.TokenReduction != rows[0].Change.TokenReduction {
+		t.Fatalf("two dirs: %v %+v", err, rows2)
+	}
+}
+
+func TestHTMLEscapesModelOutput(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	s := []Sample{{Model: "baseline", Dataset: "alpha", Decoding: "greedy", ProblemID: "<b>p</b>", Prompt: "<img src=x onerror=alert(1)>",
+		Completion: "</pre><script>alert('x')</script>", Extracted: "<i>", Gold: "1", CompletionTokens: 5, FinishReason: "stop"}}
+	man := newManifest(cfg, "r")
+	res := aggregate(aggInput{Manifest: man, Samples: map[TaskKey][]Sample{{"baseline", "alpha", "greedy"}: s}})
+	var b bytes.Buffer
+	if err := WriteHTML(&b, res, map[TaskKey][]Sample{{"baseline", "alpha", "greedy"}: s}, "<title>"); err != nil {
+		t.Fatal(err)
+	}
+	h := b.String()
+	for _, bad := range []string{"<script>", "<img", "<b>p</b>", "</pre><script", "<i>", "<title><title>"} {
+		if strings.Contains(h, bad) {
+			t.Fatalf("HTML contains unescaped %q", bad)
+		}
+	}
+	if !strings.Contains(h, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") {
+		t.Fatal("escaped completion missing")
+	}
+}
+
+func TestRecomputeInterruptedDir(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	runOnce(t, cfg, RunOptions{Out: out, Models: []string{"baseline"}}, deps)
+	runOnce(t, cfg, RunOptions{Out: out, Models: []string{"candidate"}, Limit: 3}, deps)
+	if err := os.Remove(filepath.Join(out, ResultsFile)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Recompute("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := res.Task("baseline", "alpha", "greedy")
+	c, _ := res.Task("candidate", "alpha", "greedy")
+	if !b.Complete || c.Complete || c.VsBaseline == nil || c.VsBaseline.Paired != 3 {
+		t.Fatalf("baseline complete %v, candidate complete %v, %+v", b.Complete, c.Complete, c.VsBaseline)
+	}
+}

@@ -1,0 +1,367 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/acoer/acoer-bench/runner"
+)
+
+// ErrInterrupted wraps the error of a run stopped by its context; the samples written so far are kept.
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrBadOption marks a run option that does not fit the config (an unknown model or dataset name).
+var ErrBadOption = errors.New("bad option")
+
+// RunSummary says what a run did.
+type RunSummary struct {
+	// Dir is the results directory written (the shard's subdirectory when sharded).
+	Dir       string
+	Generated int
+	Skipped   int
+	Results   *Results
+}
+
+// Run generates, grades and stores every planned sample that the results directory does not have yet,
+// then writes results.json, report.md and report.html there. A run stopped by ctx (or killed) resumes
+// from the samples on disk when run again with the same options.
+func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSummary, error) {
+	if deps.Open == nil || deps.Problems == nil || deps.Render == nil || deps.Grade == nil {
+		return nil, errors.New("bench.Run: Deps.Open, Problems, Render and Grade are required")
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Host == "" {
+		deps.Host, _ = os.Hostname()
+	}
+	if deps.Stats == nil {
+		deps.Stats = defaultStats()
+	}
+	models, err := pick("model", cfg.ModelNames(), opt.Models)
+	if err != nil {
+		return nil, err
+	}
+	var dnames []string
+	for _, d := range cfg.Datasets {
+		dnames = append(dnames, d.Name)
+	}
+	dsets, err := pick("dataset", dnames, opt.Datasets)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Out == "" {
+		return nil, errors.New("no output directory")
+	}
+	dir := opt.Out
+	if sd := opt.Shard.Dir(); sd != "" {
+		dir = filepath.Join(opt.Out, sd)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	man := newManifest(cfg, deps.Revision)
+	if old, err := ReadManifest(dir); err == nil {
+		man, err = reconcile(dir, old, cfg, deps.Revision, opt.Force)
+		if err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if s := opt.Shard.String(); s != "" && !contains(man.Shards, s) {
+		man.Shards = append(man.Shards, s)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "samples"), 0o755); err != nil {
+		return nil, err
+	}
+
+	// Load and plan the datasets.
+	plans := map[string][]planned{}
+	for _, name := range dsets {
+		d, _ := cfg.Dataset(name)
+		all, info, err := deps.Problems(d)
+		if err != nil {
+			return nil, fmt.Errorf("dataset %q: %w", name, err)
+		}
+		if _, err := man.checkDataset(dir, name, info, cfg.ModelNames(), opt.Force); err != nil {
+			return nil, err
+		}
+		p, err := selectProblems(all, d, opt.Limit, opt.Shard)
+		if err != nil {
+			return nil, err
+		}
+		plans[name] = p
+	}
+	if err := man.write(dir); err != nil {
+		return nil, err
+	}
+	prog := newProgress(opt.Progress, opt.Terminal, deps.Now)
+	sum := &RunSummary{Dir: dir}
+	expected := map[TaskKey]int{}
+	for _, mname := range models {
+		m, _ := cfg.Model(mname)
+		if err := ctx.Err(); err != nil {
+			return sum, fmt.Errorf("%w: %v (samples so far are kept; run again with the same --out to resume)", ErrInterrupted, err)
+		}
+		// Count the work first so an already complete model is not even loaded.
+		todo := 0
+		existing := map[TaskKey][]Sample{}
+		for _, dname := range dsets {
+			for _, dec := range cfg.Decoding {
+				k := TaskKey{mname, dname, dec.Name}
+				s, err := ReadSamplesFile(SamplesPath(dir, k))
+				if err != nil {
+					return sum, err
+				}
+				existing[k] = s
+				done := map[pairKey]bool{}
+				for _, x := range s {
+					done[x.key()] = true
+				}
+				for _, p := range plans[dname] {
+					for j := 0; j < dec.Samples; j++ {
+						expected[k]++
+						if !done[pairKey{p.Problem.ID, j}] {
+							todo++
+						}
+					}
+				}
+			}
+		}
+		if todo == 0 {
+			for _, s := range existing {
+				sum.Skipped += len(s)
+			}
+			continue
+		}
+		gen, err := deps.Open(ctx, m)
+		if err != nil {
+			return sum, fmt.Errorf("model %q: %w", mname, err)
+		}
+		changed, err := man.checkModel(dir, mname, gen.Info(), opt.Force)
+		if err == nil && changed {
+			err = man.write(dir)
+		}
+		if err == nil {
+			for _, dname := range dsets {
+				d, _ := cfg.Dataset(dname)
+				for _, dec := range cfg.Decoding {
+					var n, skipped int
+					n, skipped, err = runTask(ctx, dir, cfg, m, d, dec, plans[dname], gen, deps, prog)
+					sum.Generated += n
+					sum.Skipped += skipped
+					if err != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+		}
+		cerr := gen.Close()
+		if err != nil {
+			if ctx.Err() != nil {
+				return sum, fmt.Errorf("%w: %v (samples so far are kept; run again with the same --out to resume)", ErrInterrupted, ctx.Err())
+			}
+			return sum, err
+		}
+		if cerr != nil {
+			return sum, fmt.Errorf("model %q: close: %w", mname, cerr)
+		}
+	}
+
+	// Results over this invocation's plan.
+	samples := map[TaskKey][]Sample{}
+	for _, mname := range models {
+		for _, dname := range dsets {
+			inPlan := map[string]bool{}
+			for _, p := range plans[dname] {
+				inPlan[p.Problem.ID] = true
+			}
+			for _, dec := range cfg.Decoding {
+				k := TaskKey{mname, dname, dec.Name}
+				s, err := ReadSamplesFile(SamplesPath(dir, k))
+				if err != nil {
+					return sum, err
+				}
+				var keep []Sample
+				for _, x := range s {
+					if inPlan[x.ProblemID] && x.Sample < dec.Samples {
+						keep = append(keep, x)
+					}
+				}
+				sortSamples(keep)
+				if len(keep) > 0 {
+					samples[k] = keep
+				}
+			}
+		}
+	}
+	res := aggregate(aggInput{Manifest: man, Samples: samples, Expected: expected, Stats: deps.Stats,
+		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards})
+	res.Provenance.RunLimit = opt.Limit
+	sum.Results = res
+	if err := writeOutputs(dir, res, samples); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// writeOutputs writes results.json, report.md and report.html.
+func writeOutputs(dir string, res *Results, samples map[TaskKey][]Sample) error {
+	if err := WriteResults(dir, res); err != nil {
+		return err
+	}
+	var md strings.Builder
+	if err := WriteReport(&md, res, "md", ""); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "report.md"), []byte(md.String())); err != nil {
+		return err
+	}
+	var h strings.Builder
+	if err := WriteHTML(&h, res, samples, ""); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "report.html"), []byte(h.String()))
+}
+
+func pick(what string, all, want []string) ([]string, error) {
+	if len(want) == 0 {
+		return all, nil
+	}
+	var out []string
+	for _, w := range want {
+		if !contains(all, w) {
+			return nil, fmt.Errorf("%w: --%ss: unknown %s %q (config has %s)", ErrBadOption, what, what, w, strings.Join(all, ", "))
+		}
+		if !contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	// Keep config order.
+	var ordered []string
+	for _, a := range all {
+		if contains(out, a) {
+			ordered = append(ordered, a)
+		}
+	}
+	return ordered, nil
+}
+
+// work is one (problem, sample) pair to generate.
+type work struct {
+	p      planned
+	sample int
+	seed   uint64
+}
+
+// runTask generates the missing samples of one model x dataset x decoding.
+func runTask(ctx context.Context, dir string, cfg *Config, m ModelSpec, d DatasetSpec, dec DecodingSpec,
+	plan []planned, gen Generator, deps Deps, prog *progress) (generated, skipped int, err error) {
+	k := TaskKey{m.Name, d.Name, dec.Name}
+	app, existing, err := openAppender(SamplesPath(dir, k))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer app.close()
+	done := make(map[pairKey]bool, len(existing))
+	for _, s := range existing {
+		done[s.key()] = true
+	}
+	seed := cfg.DecodingSeed(dec)
+	var todo []work
+	total := 0
+	for _, p := range plan {
+		for j := 0; j < dec.Samples; j++ {
+			total++
+			if done[pairKey{p.Problem.ID, j}] {
+				skipped++
+				continue
+			}
+			todo = append(todo, work{p: p, sample: j, seed: SampleSeed(seed, d.Name, p.Problem.ID, j)})
+		}
+	}
+	prog.start(k.String(), skipped, total)
+	if len(todo) == 0 {
+		prog.finish()
+		return 0, skipped, nil
+	}
+	rdec := runner.Decoding{Temperature: dec.Temperature, TopP: dec.TopP, TopK: dec.TopK,
+		MaxNewTokens: dec.MaxNewTokens, StopStrings: dec.Stop}
+	chat := ChatOptions{Chat: m.Chat, System: m.System, EnableThinking: m.EnableThinking}
+	type prompt struct {
+		text string
+		ids  []int
+	}
+	prompts := map[string]prompt{}
+	for start := 0; start < len(todo); start += dec.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return generated, skipped, err
+		}
+		batch := todo[start:min(start+dec.BatchSize, len(todo))]
+		reqs := make([]runner.Request, len(batch))
+		for i, w := range batch {
+			pr, ok := prompts[w.p.Problem.ID]
+			if !ok {
+				text, err := deps.Render(d.Template, w.p.Problem)
+				if err != nil {
+					return generated, skipped, fmt.Errorf("dataset %q problem %q: template %q: %w", d.Name, w.p.Problem.ID, d.Template, err)
+				}
+				ids, err := gen.EncodePrompt(text, chat)
+				if err != nil {
+					return generated, skipped, fmt.Errorf("model %q: encoding problem %q: %w", m.Name, w.p.Problem.ID, err)
+				}
+				pr = prompt{text, ids}
+				prompts[w.p.Problem.ID] = pr
+			}
+			reqs[i] = runner.Request{PromptIDs: pr.ids, Seed: w.seed}
+		}
+		comps, err := gen.Generate(ctx, reqs, rdec)
+		if err != nil {
+			return generated, skipped, fmt.Errorf("model %q dataset %q: generate: %w", m.Name, d.Name, err)
+		}
+		if len(comps) != len(reqs) {
+			return generated, skipped, fmt.Errorf("model %q: generate returned %d completions for %d requests", m.Name, len(comps), len(reqs))
+		}
+		out := make([]Sample, len(batch))
+		for i, w := range batch {
+			out[i] = makeSample(k, w, prompts[w.p.Problem.ID].text, comps[i], d.Grader, deps)
+		}
+		if err := app.append(out); err != nil {
+			return generated, skipped, err
+		}
+		generated += len(out)
+		prog.add(len(out))
+	}
+	prog.finish()
+	return generated, skipped, nil
+}
+
+func makeSample(k TaskKey, w work, prompt string, c runner.Completion, grader string, deps Deps) Sample {
+	v := deps.Grade(grader, c.Text, w.p.Problem.Gold)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return Sample{
+		Model: k.Model, Dataset: k.Dataset, Decoding: k.Decoding,
+		ProblemID: w.p.Problem.ID, Index: w.p.Index, Sample: w.sample, Seed: w.seed,
+		Level: w.p.Problem.Meta["level"], Subject: w.p.Problem.Meta["subject"],
+		Prompt: prompt, Completion: c.Text, PromptTokens: len(c.PromptIDs), CompletionTokens: len(c.IDs),
+		FinishReason: c.FinishReason, Gold: w.p.Problem.Gold,
+		Extracted: v.Extracted, Correct: v.Correct, Rule: v.Rule, Reason: v.Reason,
+		ThinkOpened: v.ThinkOpened, ThinkClosed: v.ThinkClosed,
+		TTFTMs: ms(c.TTFT), TotalMs: ms(c.Total), PerTokenMs: ms(c.PerToken()),
+	}
+}

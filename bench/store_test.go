@@ -1,0 +1,145 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleLine(id string, i int) string {
+	b, _ := json.Marshal(Sample{Model: "m", Dataset: "d", Decoding: "greedy", ProblemID: id, Sample: i, Completion: "x"})
+	return string(b) + "\n"
+}
+
+func TestReadSamplesTornAndDamaged(t *testing.T) {
+	good := sampleLine("a", 0) + sampleLine("b", 0)
+	cases := []struct {
+		name  string
+		in    string
+		n     int
+		good  int
+		isErr bool
+	}{
+		{"clean", good, 2, len(good), false},
+		{"torn tail", good + `{"problem_id":"c","sam`, 2, len(good), false},
+		{"complete tail without newline", good + strings.TrimSuffix(sampleLine("c", 0), "\n"), 2, len(good), false},
+		{"bad last line", good + "{garbage}\n", 2, len(good), false},
+		{"bad middle line", sampleLine("a", 0) + "{garbage}\n" + sampleLine("b", 0), 0, 0, true},
+		{"duplicate pair", good + sampleLine("a", 0), 2, len(good) + len(sampleLine("a", 0)), false},
+		{"unknown field", sampleLine("a", 0) + `{"problem_id":"z","nope":1}` + "\n" + sampleLine("b", 0), 0, 0, true},
+		{"blank lines", "\n" + good + "\n", 2, len(good) + 2, false},
+	}
+	for _, c := range cases {
+		s, off, err := ReadSamples(strings.NewReader(c.in), "f.jsonl")
+		if (err != nil) != c.isErr || len(s) != c.n || (!c.isErr && off != int64(c.good)) {
+			t.Errorf("%s: %d samples, good %d, err %v; want %d, %d, err %v", c.name, len(s), off, err, c.n, c.good, c.isErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), "f.jsonl:2") {
+			t.Errorf("%s: error without line number: %v", c.name, err)
+		}
+	}
+}
+
+func TestAppenderCutsTornTail(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s", "x.jsonl")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, []byte(sampleLine("a", 0)+`{"problem_id":"b"`), 0o644)
+	a, s, err := openAppender(p)
+	if err != nil || len(s) != 1 {
+		t.Fatal(err, len(s))
+	}
+	if err := a.append([]Sample{{ProblemID: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	got, err := ReadSamplesFile(p)
+	if err != nil || len(got) != 2 || got[1].ProblemID != "b" {
+		t.Fatalf("%v %+v", err, got)
+	}
+}
+
+func FuzzReadSamples(f *testing.F) {
+	f.Add([]byte(sampleLine("a", 0) + sampleLine("b", 1)))
+	f.Add([]byte(sampleLine("a", 0) + `{"problem_id":`))
+	f.Add([]byte("\n\n{}\n"))
+	f.Add([]byte(`{"problem_id":"x","sample":-1}` + "\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, good, err := ReadSamples(bytes.NewReader(data), "f")
+		if err != nil {
+			return
+		}
+		if good < 0 || good > int64(len(data)) {
+			t.Fatalf("good offset %d outside 0..%d", good, len(data))
+		}
+		if good > 0 && data[good-1] != '\n' {
+			t.Fatalf("good offset %d not at a line end", good)
+		}
+		// Re-reading the good prefix gives the same samples (what resume does after truncating).
+		s2, good2, err := ReadSamples(bytes.NewReader(data[:good]), "f")
+		if err != nil || good2 != good || len(s2) != len(s) {
+			t.Fatalf("prefix re-read: %v %d/%d %d/%d", err, good2, good, len(s2), len(s))
+		}
+		seen := map[pairKey]bool{}
+		for _, x := range s {
+			if seen[x.key()] || x.ProblemID == "" {
+				t.Fatalf("duplicate or empty key %+v", x.key())
+			}
+			seen[x.key()] = true
+		}
+	})
+}
+
+func TestLocalStats(t *testing.T) {
+	st := localStats{}
+	if v := st.PassAtK(10, 3, 1); math.Abs(v-0.3) > 1e-12 {
+		t.Fatalf("pass@1 = %v", v)
+	}
+	// pass@2 with n=4, c=1: 1 - C(3,2)/C(4,2) = 1 - 3/6
+	if v := st.PassAtK(4, 1, 2); math.Abs(v-0.5) > 1e-12 {
+		t.Fatalf("pass@2 = %v", v)
+	}
+	if v := st.PassAtK(4, 3, 2); v != 1 {
+		t.Fatalf("pass@2 = %v", v)
+	}
+	if w := st.Majority([]string{"", "3", "4", "4", "3"}); w != 1 {
+		t.Fatalf("majority tie = %d", w)
+	}
+	if w := st.Majority([]string{"", ""}); w != -1 {
+		t.Fatalf("majority none = %d", w)
+	}
+	// Exact binomial: 0 of 5 discordant -> 2 * 0.5^5.
+	if p := binomTwoSided(0, 5); math.Abs(p-0.0625) > 1e-12 {
+		t.Fatalf("binom = %v", p)
+	}
+	if p := binomTwoSided(3, 6); p != 1 {
+		t.Fatalf("binom = %v", p)
+	}
+	if q := st.Quantile([]float64{4, 1, 3, 2}, 0.5); q != 2.5 {
+		t.Fatalf("median = %v", q)
+	}
+	lo, hi := st.BootstrapMeanCI([]float64{1, 0, 1, 1, 0, 1, 1, 1}, 0.95, 1)
+	if !(lo < 0.75 && 0.75 < hi) {
+		t.Fatalf("ci [%v, %v]", lo, hi)
+	}
+	r, lo, hi := st.PairedReduction([]float64{100, 200, 300}, []float64{50, 100, 150}, 0.95, 1)
+	if math.Abs(r-0.5) > 1e-12 || math.Abs(lo-0.5) > 1e-12 || math.Abs(hi-0.5) > 1e-12 {
+		t.Fatalf("reduction %v [%v, %v]", r, lo, hi)
+	}
+}
+
+func TestProgressTerminal(t *testing.T) {
+	var b bytes.Buffer
+	now := time.Unix(0, 0)
+	p := newProgress(&b, true, func() time.Time { now = now.Add(time.Second); return now })
+	p.start("m/d/greedy", 2, 10)
+	p.add(4)
+	p.finish()
+	if !strings.Contains(b.String(), "\r") || !strings.Contains(b.String(), "6/10") || !strings.Contains(b.String(), "samples/s ETA") {
+		t.Fatalf("%q", b.String())
+	}
+}

@@ -1,0 +1,166 @@
+//go:build acoer_after_merge
+
+// End-to-end tests of `run` on real ONNX models built by the project: they need runner, datasets and
+// metrics merged (drop the build tag then) and ONNX Runtime installed (make setup); without the library
+// they skip.
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/acoer/acoer-bench/bench"
+	"github.com/acoer/acoer-bench/runner/ort"
+)
+
+// benchE2EWorkdir lays out the embedded default in a temp dir (benchmarks.yaml, its problems, its two
+// models built with build-model) and returns the dir.
+func benchE2EWorkdir(t *testing.T) string {
+	t.Helper()
+	if _, err := ort.Discover(""); err != nil {
+		t.Skipf("ONNX Runtime not found (make setup): %v", err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "benchmarks.yaml"), bench.DefaultConfigYAML(), 0o644)
+	p := filepath.Join(dir, bench.DefaultProblemsPath)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, bench.DefaultProblemsJSONL(), 0o644)
+	for _, m := range [][]string{
+		{"--out", filepath.Join(dir, ".cache/models/baseline"), "--seed", "7", "--preset", "tiny"},
+		{"--out", filepath.Join(dir, ".cache/models/candidate"), "--seed", "7", "--preset", "tiny", "--eos-bias", "3"},
+	} {
+		if code, _, errOut := benchCLI(append([]string{"build-model"}, m...)...); code != 0 {
+			t.Fatalf("build-model %v: %s", m, errOut)
+		}
+	}
+	return dir
+}
+
+// TestRunEmbeddedDefault runs the embedded default end to end and checks results.json and the reports.
+func TestRunEmbeddedDefault(t *testing.T) {
+	dir := benchE2EWorkdir(t)
+	out := filepath.Join(dir, "results")
+	code, stdout, errOut := benchCLI("run", "--config", filepath.Join(dir, "benchmarks.yaml"), "--out", out)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(stdout, "report:  "+filepath.Join(out, "report.html")) {
+		t.Fatalf("run does not say where the report is:\n%s", stdout)
+	}
+	res, err := bench.ReadResults(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tasks) != 2 {
+		t.Fatalf("%d tasks", len(res.Tasks))
+	}
+	for _, tr := range res.Tasks {
+		if tr.Problems != 20 || !tr.Complete || !tr.Length.Overall.Mean.OK() || !tr.TokensPerSecond.OK() {
+			t.Fatalf("task %+v", tr)
+		}
+	}
+	p := res.Provenance
+	for _, m := range []string{"baseline", "candidate"} {
+		if len(p.Models[m].SHA256) != 64 || p.Models[m].ORTVersion == "" || p.Models[m].Provider == "" {
+			t.Fatalf("model provenance %+v", p.Models[m])
+		}
+	}
+	if len(p.Datasets["arith20"].SHA256) != 64 {
+		t.Fatalf("dataset provenance %+v", p.Datasets)
+	}
+	if c, _ := res.Task("candidate", "arith20", "greedy"); c.VsBaseline == nil || !(c.VsBaseline.TokenReduction.Value > 0) {
+		t.Fatalf("the eos-biased candidate is not shorter: %+v", c.VsBaseline)
+	}
+	for _, f := range []string{"report.md", "report.html"} {
+		if b, err := os.ReadFile(filepath.Join(out, f)); err != nil || !bytes.Contains(b, []byte("candidate")) {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	if code, out, errOut := benchCLI("gate", "--results", out); code != 0 {
+		t.Fatalf("gate: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestRunKillNine kills real `run` processes (this test binary re-executed as the CLI) with SIGKILL at
+// random moments, restarts them, and checks the samples equal an uninterrupted run's (timings aside).
+func TestRunKillNine(t *testing.T) {
+	if os.Getenv("ACOER_BENCH_CLI_ARGS") != "" {
+		t.Skip("child")
+	}
+	dir := benchE2EWorkdir(t)
+	cfg := filepath.Join(dir, "benchmarks.yaml")
+	ref := filepath.Join(dir, "ref")
+	if code, _, errOut := benchCLI("run", "--config", cfg, "--out", ref, "--quiet"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for seed := uint64(1); seed <= 2; seed++ {
+		r := rand.New(rand.NewPCG(seed, 3))
+		out := filepath.Join(dir, "killed", string(rune('a'+seed)))
+		for attempt := 0; ; attempt++ {
+			if attempt > 60 {
+				t.Fatal("never completed")
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestRunKillNineChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "ACOER_BENCH_CLI_ARGS="+strings.Join([]string{"run", "--config", cfg, "--out", out, "--quiet"}, "\x1f"))
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("child: %v", err)
+				}
+			case <-time.After(time.Duration(100+r.IntN(400)+100*attempt) * time.Millisecond):
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				continue
+			}
+			break
+		}
+		for _, m := range []string{"baseline", "candidate"} {
+			k := bench.TaskKey{Model: m, Dataset: "arith20", Decoding: "greedy"}
+			if a, b := benchSansTimings(t, bench.SamplesPath(ref, k)), benchSansTimings(t, bench.SamplesPath(out, k)); !reflect.DeepEqual(a, b) {
+				t.Fatalf("seed %d: %s differs from an uninterrupted run", seed, k)
+			}
+		}
+	}
+}
+
+// TestRunKillNineChild is TestRunKillNine's child: the CLI with the args it is given.
+func TestRunKillNineChild(t *testing.T) {
+	args := os.Getenv("ACOER_BENCH_CLI_ARGS")
+	if args == "" {
+		t.Skip("only run as TestRunKillNine's child")
+	}
+	if code := runMain(context.Background(), strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func benchSansTimings(t *testing.T, path string) []string {
+	t.Helper()
+	s, err := bench.ReadSamplesFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, x := range s {
+		x.TTFTMs, x.TotalMs, x.PerTokenMs = 0, 0, 0
+		b, _ := json.Marshal(x)
+		out = append(out, string(b))
+	}
+	return out
+}
