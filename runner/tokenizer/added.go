@@ -8,8 +8,8 @@ import (
 
 // addedToken is an entry of tokenizer.json's added_tokens.
 type addedToken struct {
-	id                                             int
-	content                                        string
+	id                                              int
+	content                                         string
 	singleWord, lstrip, rstrip, normalized, special bool
 }
 

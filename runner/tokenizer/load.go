@@ -76,7 +76,9 @@ type component struct {
 	// Digits
 	IndividualDigits bool `json:"individual_digits"`
 	// TemplateProcessing
-	Single        []map[string]struct{ ID string `json:"id"` } `json:"single"`
+	Single []map[string]struct {
+		ID string `json:"id"`
+	} `json:"single"`
 	SpecialTokens map[string]struct {
 		ID  string `json:"id"`
 		IDs []int  `json:"ids"`
