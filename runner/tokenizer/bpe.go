@@ -275,3 +275,10 @@ func (h *mergeHeap) pop() mergeItem {
 	*h = a
 	return top
 }
+
+// resetCache empties the word cache (benchmarks measure cold encodes).
+func (m *bpe) resetCache() {
+	m.mu.Lock()
+	m.cache = make(map[string][]int32)
+	m.mu.Unlock()
+}

@@ -56,21 +56,33 @@ var (
 // loadNamed loads .cache/tokenizers/NAME once per test binary, skipping when it is absent.
 func loadNamed(t testing.TB, name string) *Tokenizer {
 	t.Helper()
+	tk, err := tryLoadNamed(t, name)
+	if os.IsNotExist(err) {
+		t.Skipf("tokenizer files absent (%s): run `make testdata` to fetch them", filepath.Join(tokenizersDir(t), name))
+	}
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	return tk
+}
+
+// tryLoadNamed is loadNamed without skipping: an os.IsNotExist error when the files are absent.
+func tryLoadNamed(t testing.TB, name string) (*Tokenizer, error) {
 	dir := filepath.Join(tokenizersDir(t), name)
 	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-		t.Skipf("tokenizer files absent (%s): run `make testdata` to fetch them", dir)
+		return nil, err
 	}
 	loadMu.Lock()
 	defer loadMu.Unlock()
 	if tk, ok := loaded[name]; ok {
-		return tk
+		return tk, nil
 	}
 	tk, err := Load(dir)
 	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
+		return nil, err
 	}
 	loaded[name] = tk
-	return tk
+	return tk, nil
 }
 
 func readCorpus(t testing.TB) []string {

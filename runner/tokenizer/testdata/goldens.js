@@ -197,7 +197,11 @@ async function bench() {
   // Reference speed on the same ~1 MB text BenchmarkEncode uses (bench_text in the Go test).
   const corpus = readJSONL(path.join(here, "corpus.jsonl")).map((r) => r.text);
   let text = "";
-  for (let i = 0; text.length < 1 << 20; i++) text += corpus[i % corpus.length] + "\n";
+  for (let i = 0, bytes = 0; bytes < 1 << 20; i++) {
+    const piece = corpus[i % corpus.length] + "\n";
+    text += piece;
+    bytes += Buffer.byteLength(piece);
+  }
   for (const name of NAMES) {
     const tok = Tokenizer.fromFile(path.join(tokDir, name, "tokenizer.json"));
     await tok.encode(text, null, { addSpecialTokens: false }); // warm
