@@ -8,8 +8,11 @@ import (
 
 // addedToken is an entry of tokenizer.json's added_tokens.
 type addedToken struct {
-	id                                              int
-	content                                         string
+	id      int
+	content string
+	// normContent is content after the normalizer when normalized is set (what Hugging Face matches
+	// and what id_to_token returns), else content.
+	normContent                                     string
 	singleWord, lstrip, rstrip, normalized, special bool
 }
 
@@ -24,7 +27,10 @@ type addedVocab struct {
 	norm      *tokenTrie // normalized=true tokens, keyed by their normalized content
 }
 
-func newAddedVocab(tokens []*addedToken, n normalizer) *addedVocab {
+// newAddedVocab registers tokens in order as Hugging Face does when it loads a tokenizer.json: the id
+// in the file is not trusted; a token already known (added or in the model vocabulary) keeps that id,
+// a new one gets the next id after the model vocabulary and the added tokens.
+func newAddedVocab(tokens []*addedToken, n normalizer, model *bpe) *addedVocab {
 	v := &addedVocab{
 		byID:      map[int]*addedToken{},
 		byContent: map[string]int{},
@@ -32,19 +38,41 @@ func newAddedVocab(tokens []*addedToken, n normalizer) *addedVocab {
 		raw:       newTokenTrie(),
 		norm:      newTokenTrie(),
 	}
+	vocabSize := len(model.vocab)
+	maxID := -1
 	for _, t := range tokens {
-		v.byID[t.id] = t
-		v.byContent[t.content] = t.id
+		if id, ok := v.byContent[t.content]; ok {
+			t.id = id
+		} else if id, ok := model.vocab[t.content]; ok {
+			t.id = int(id)
+		} else if maxID < 0 {
+			t.id = vocabSize
+		} else if maxID >= vocabSize || vocabSize == 0 {
+			t.id = maxID + 1
+		} else {
+			t.id = vocabSize
+		}
+		if _, dup := v.byContent[t.content]; !dup {
+			v.byContent[t.content] = t.id
+		}
+		if _, dup := v.byID[t.id]; !dup {
+			v.byID[t.id] = t
+		}
+		if t.id > maxID {
+			maxID = t.id
+		}
 		if t.special {
 			v.special[t.content] = true
+		}
+		t.normContent = t.content
+		if t.normalized && n != nil {
+			t.normContent = n.normalize(t.content)
 		}
 		if t.content == "" {
 			continue
 		}
-		if t.normalized && n != nil {
-			v.norm.add(n.normalize(t.content), t)
-		} else if t.normalized {
-			v.norm.add(t.content, t)
+		if t.normalized {
+			v.norm.add(t.normContent, t)
 		} else {
 			v.raw.add(t.content, t)
 		}

@@ -128,7 +128,7 @@ func matchWhitespaceTail(s string, i int) int {
 	return end // \s+ : a single whitespace before non-space
 }
 
-// contraction matches (?i:'s|'t|'re|'ve|'m|'ll|'d) (or case-sensitive) at i (s[i] == '\”).
+// contraction matches the contractions alternative (case-insensitive when fold) at i, where s[i] is an apostrophe.
 func contraction(s string, i int, fold bool) int {
 	lower := func(c byte) byte {
 		if fold && c >= 'A' && c <= 'Z' {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -154,9 +155,20 @@ func splitLines(data []byte) [][]byte {
 // every corpus text and every tokenizer; the bar is zero mismatches.
 func TestGoldenIDs(t *testing.T) {
 	corpus := readCorpus(t)
-	for _, name := range tokenizerNames {
+	variants := readVariants(t)
+	names := slices.Clone(tokenizerNames)
+	for n := range variants {
+		names = append(names, n)
+	}
+	slices.Sort(names[len(tokenizerNames):])
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			tk := loadNamed(t, name)
+			var tk *Tokenizer
+			if v, ok := variants[name]; ok {
+				tk = loadVariant(t, name, v)
+			} else {
+				tk = loadNamed(t, name)
+			}
 			mismatches := 0
 			report := func(format string, a ...any) {
 				mismatches++
@@ -234,4 +246,71 @@ func ExampleTokenizer_Encode() {
 	}
 	ids := tk.Encode("Hello world", false)
 	fmt.Println(len(ids), tk.Decode(ids, false))
+}
+
+// variant is an entry of testdata/variants.json: a real tokenizer.json with top-level keys replaced and
+// added tokens appended (synthetic tokenizers for components the real files do not use).
+type variant struct {
+	Base        string                     `json:"base"`
+	Set         map[string]json.RawMessage `json:"set"`
+	AppendAdded []json.RawMessage          `json:"append_added"`
+}
+
+func readVariants(t testing.TB) map[string]variant {
+	data, err := os.ReadFile(filepath.Join("testdata", "variants.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]variant{}
+	for k, v := range raw {
+		if strings.HasPrefix(k, "_") {
+			continue
+		}
+		var vv variant
+		if err := json.Unmarshal(v, &vv); err != nil {
+			t.Fatalf("variants.json %s: %v", k, err)
+		}
+		out[k] = vv
+	}
+	return out
+}
+
+func loadVariant(t testing.TB, name string, v variant) *Tokenizer {
+	t.Helper()
+	file := filepath.Join(tokenizersDir(t), v.Base, "tokenizer.json")
+	data, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		t.Skipf("tokenizer files absent (%s): run `make testdata` to fetch them", file)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
+	for k, val := range v.Set {
+		top[k] = val
+	}
+	if len(v.AppendAdded) > 0 {
+		var added []json.RawMessage
+		if err := json.Unmarshal(top["added_tokens"], &added); err != nil {
+			t.Fatal(err)
+		}
+		added = append(added, v.AppendAdded...)
+		top["added_tokens"], _ = json.Marshal(added)
+	}
+	out, err := json.Marshal(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := FromJSON(out)
+	if err != nil {
+		t.Fatalf("variant %s: %v", name, err)
+	}
+	return tk
 }

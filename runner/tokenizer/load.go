@@ -118,7 +118,7 @@ func parseTokenizerJSON(data []byte) (*Tokenizer, error) {
 		tokens = append(tokens, &addedToken{id: a.ID, content: a.Content, singleWord: a.SingleWord,
 			lstrip: a.LStrip, rstrip: a.RStrip, normalized: a.Normalized, special: a.Special})
 	}
-	t.added = newAddedVocab(tokens, t.normalizer)
+	t.added = newAddedVocab(tokens, t.normalizer, t.model)
 	if !isNull(f.PostProcessor) {
 		if t.post, err = t.parsePost(f.PostProcessor); err != nil {
 			return nil, err

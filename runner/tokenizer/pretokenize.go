@@ -256,7 +256,7 @@ type byteLevelPre struct {
 func (bl byteLevelPre) preTokenize(in []piece) []piece {
 	out := make([]piece, 0, len(in))
 	for _, p := range in {
-		if bl.addPrefixSpace && !strings.HasPrefix(p.s, " ") {
+		if bl.addPrefixSpace && p.s != "" && !strings.HasPrefix(p.s, " ") {
 			p.s = " " + p.s
 		}
 		if bl.re != nil {
@@ -291,13 +291,13 @@ func (m metaspacePre) preTokenize(in []piece) []piece {
 	out := make([]piece, 0, len(in))
 	for _, p := range in {
 		s := strings.ReplaceAll(p.s, " ", rep)
-		switch m.scheme {
+		switch m.scheme { // prepending to an empty string is a no-op in Hugging Face
 		case prependAlways:
-			if !strings.HasPrefix(s, rep) {
+			if s != "" && !strings.HasPrefix(s, rep) {
 				s = rep + s
 			}
 		case prependFirst:
-			if !strings.HasPrefix(s, rep) && p.first {
+			if s != "" && !strings.HasPrefix(s, rep) && p.first {
 				s = rep + s
 			}
 		}

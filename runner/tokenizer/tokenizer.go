@@ -153,7 +153,7 @@ func (t *Tokenizer) TokenToID(s string) (int, bool) {
 // IDToToken returns the token string of an id (added tokens first, then the model vocabulary).
 func (t *Tokenizer) IDToToken(id int) (string, bool) {
 	if tok, ok := t.added.byID[id]; ok {
-		return tok.content, true
+		return tok.normContent, true
 	}
 	if id >= 0 && id < len(t.model.vocabR) && t.model.hasID[id] {
 		return t.model.vocabR[id], true

@@ -104,10 +104,26 @@ function rng(seed) {
   };
 }
 
-async function idGoldens(name, corpus) {
-  const tok = Tokenizer.fromFile(path.join(tokDir, name, "tokenizer.json"));
+// variantFile writes the synthetic tokenizer NAME of variants.json to a temp file and returns its path.
+function variantFile(name) {
+  const spec = JSON.parse(fs.readFileSync(path.join(here, "variants.json"), "utf8"))[name];
+  const tj = JSON.parse(fs.readFileSync(path.join(tokDir, spec.base, "tokenizer.json"), "utf8"));
+  Object.assign(tj, spec.set || {});
+  if (spec.append_added) tj.added_tokens = tj.added_tokens.concat(spec.append_added);
+  const file = path.join(require("os").tmpdir(), "acoer-variant-" + name + ".json");
+  fs.writeFileSync(file, JSON.stringify(tj));
+  return file;
+}
+
+function variantNames() {
+  return Object.keys(JSON.parse(fs.readFileSync(path.join(here, "variants.json"), "utf8"))).filter((k) => !k.startsWith("_"));
+}
+
+async function idGoldens(name, corpus, variant) {
+  const tok = Tokenizer.fromFile(variant ? variantFile(name) : path.join(tokDir, name, "tokenizer.json"));
   const lines = [];
   for (let i = 0; i < corpus.length; i++) {
+    if (variant && !(i < 140 || i % 3 === 0)) continue; // variants: the handwritten texts and a third of the rest
     const text = corpus[i];
     const plain = (await tok.encode(text, null, { addSpecialTokens: false })).getIds();
     const special = (await tok.encode(text, null, { addSpecialTokens: true })).getIds();
@@ -220,7 +236,8 @@ async function main() {
   const corpus = buildCorpus();
   fs.writeFileSync(path.join(here, "corpus.jsonl"), corpus.map((t) => JSON.stringify({ text: t })).join("\n") + "\n");
   console.error("corpus: " + corpus.length + " texts");
-  for (const n of NAMES) await idGoldens(n, corpus);
+  for (const n of NAMES) await idGoldens(n, corpus, false);
+  for (const n of variantNames()) await idGoldens(n, corpus, true);
   await chatGoldens();
 }
 
