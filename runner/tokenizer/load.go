@@ -64,8 +64,8 @@ type component struct {
 	Invert   bool            `json:"invert"`
 	Start    int             `json:"start"`
 	Stop     int             `json:"stop"`
-	Left     *bool           `json:"left"`
-	Right    *bool           `json:"right"`
+	Left     *bool           `json:"strip_left"`
+	Right    *bool           `json:"strip_right"`
 	// ByteLevel
 	AddPrefixSpace *bool `json:"add_prefix_space"`
 	UseRegex       *bool `json:"use_regex"`

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -17,7 +18,11 @@ func (n unicodeNorm) normalize(s string) string { return n.form.String(s) }
 
 type lowercase struct{}
 
-func (lowercase) normalize(s string) string { return strings.ToLower(s) }
+// normalize lowercases per character as Rust's char::to_lowercase (Unicode full mappings: U+0130
+// becomes "i\u0307"; no final-sigma rule, unlike str::to_lowercase).
+func (lowercase) normalize(s string) string {
+	return strings.Map(unicode.ToLower, strings.ReplaceAll(s, "\u0130", "i\u0307"))
+}
 
 // prepend adds its string in front of a non-empty segment.
 type prepend struct{ s string }

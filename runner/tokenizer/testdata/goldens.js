@@ -54,6 +54,7 @@ function handwritten() {
     "½ + ¼ = ¾", "∀x∈ℝ: x² ≥ 0", "α β γ δ ε π σ ω Δ Σ Ω", "→ ← ↔ ⇒ ≤ ≥ ≠ ≈ ∞ √ ∑ ∏ ∫",
     "１２３ full-width digits", "٣٤٥ Arabic-Indic digits", "²³¹ superscripts", "Ⅳ roman numeral",
     "don't", "DON'T", "It's", "IT'S", "we'RE", "they'LL", "she'D", "I'M", "you'VE",
+    "İstanbul ΟΔΟΣ ΣΑΣ. ß ẞ ǅ Ǆ ﬃ K Å", "  Strip me  \n",
   ];
   return t;
 }
