@@ -34,7 +34,7 @@ const maxCacheEntries = 1 << 18
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-func newBPE(vocab map[string]int32, merges [][2]string) (*bpe, error) {
+func newBPE(vocab map[string]int32) (*bpe, error) {
 	m := &bpe{vocab: vocab, unkID: -1, cache: make(map[string][]int32)}
 	maxID := int32(-1)
 	for _, id := range vocab {
@@ -57,12 +57,12 @@ func newBPE(vocab map[string]int32, merges [][2]string) (*bpe, error) {
 			m.byteIDs[b] = id
 		}
 	}
-	m.merges = make(map[uint64]mergeInfo, len(merges))
 	return m, nil
 }
 
 // setMerges resolves merges after continuing_subword_prefix is known.
 func (m *bpe) setMerges(merges [][2]string) error {
+	m.merges = make(map[uint64]mergeInfo, len(merges))
 	prefixLen := len(m.continuingPfx)
 	for rank, mg := range merges {
 		a, ok1 := m.vocab[mg[0]]

@@ -36,16 +36,16 @@ type fileJSON struct {
 }
 
 type modelJSON struct {
-	Type                    string            `json:"type"`
-	Dropout                 *float64          `json:"dropout"`
-	UnkToken                *string           `json:"unk_token"`
-	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
-	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
-	FuseUnk                 bool              `json:"fuse_unk"`
-	ByteFallback            bool              `json:"byte_fallback"`
-	IgnoreMerges            bool              `json:"ignore_merges"`
-	Vocab                   map[string]int32  `json:"vocab"`
-	Merges                  []json.RawMessage `json:"merges"`
+	Type                    string           `json:"type"`
+	Dropout                 *float64         `json:"dropout"`
+	UnkToken                *string          `json:"unk_token"`
+	ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string          `json:"end_of_word_suffix"`
+	FuseUnk                 bool             `json:"fuse_unk"`
+	ByteFallback            bool             `json:"byte_fallback"`
+	IgnoreMerges            bool             `json:"ignore_merges"`
+	Vocab                   map[string]int32 `json:"vocab"`
+	Merges                  json.RawMessage  `json:"merges"`
 }
 
 // component is the common shape of normalizers, pre-tokenizers, post-processors and decoders.
@@ -149,28 +149,11 @@ func parseModel(raw json.RawMessage) (*bpe, error) {
 	if mj.Dropout != nil && *mj.Dropout != 0 {
 		return nil, fmt.Errorf("%w: model BPE with dropout %v", ErrUnsupported, *mj.Dropout)
 	}
-	merges := make([][2]string, 0, len(mj.Merges))
-	for i, m := range mj.Merges {
-		t := bytes.TrimSpace(m)
-		if len(t) > 0 && t[0] == '"' {
-			var s string
-			if err := json.Unmarshal(t, &s); err != nil {
-				return nil, fmt.Errorf("model: merge %d: %w", i, err)
-			}
-			a, b, ok := strings.Cut(s, " ")
-			if !ok || strings.Contains(b, " ") {
-				return nil, fmt.Errorf("model: merge %d %q is not two tokens", i, s)
-			}
-			merges = append(merges, [2]string{a, b})
-			continue
-		}
-		var pair []string
-		if err := json.Unmarshal(t, &pair); err != nil || len(pair) != 2 {
-			return nil, fmt.Errorf("model: merge %d %s is not a pair", i, t)
-		}
-		merges = append(merges, [2]string{pair[0], pair[1]})
+	merges, err := parseMerges(mj.Merges)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
 	}
-	m, err := newBPE(mj.Vocab, merges)
+	m, err := newBPE(mj.Vocab)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -457,4 +440,41 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 		return q, nil
 	}
 	return nil, unsupported("decoder", c.Type)
+}
+
+// parseMerges reads merges as a list of "a b" strings or of ["a", "b"] pairs.
+func parseMerges(raw json.RawMessage) ([][2]string, error) {
+	t := bytes.TrimSpace(raw)
+	if isNull(t) {
+		return nil, nil
+	}
+	// the format is decided by the first element
+	inner := bytes.TrimSpace(bytes.TrimPrefix(t, []byte("[")))
+	if len(inner) > 0 && inner[0] == '"' {
+		var list []string
+		if err := json.Unmarshal(t, &list); err != nil {
+			return nil, fmt.Errorf("merges: %w", err)
+		}
+		out := make([][2]string, len(list))
+		for i, s := range list {
+			a, b, ok := strings.Cut(s, " ")
+			if !ok || strings.Contains(b, " ") {
+				return nil, fmt.Errorf("merge %d %q is not two tokens", i, s)
+			}
+			out[i] = [2]string{a, b}
+		}
+		return out, nil
+	}
+	var pairs [][]string
+	if err := json.Unmarshal(t, &pairs); err != nil {
+		return nil, fmt.Errorf("merges: neither \"a b\" strings nor [a, b] pairs: %w", err)
+	}
+	out := make([][2]string, len(pairs))
+	for i, p := range pairs {
+		if len(p) != 2 {
+			return nil, fmt.Errorf("merge %d %q is not a pair", i, p)
+		}
+		out[i] = [2]string{p[0], p[1]}
+	}
+	return out, nil
 }
