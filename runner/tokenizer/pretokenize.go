@@ -24,6 +24,31 @@ type preTokenizer interface {
 // pattern finds non-overlapping matches as byte offsets [start, end).
 type pattern interface {
 	findAll(s string) [][2]int
+	each(s string, emit func(start, end int))
+}
+
+func (p literalPattern) each(s string, emit func(int, int)) {
+	for _, m := range p.findAll(s) {
+		emit(m[0], m[1])
+	}
+}
+
+func (p *regexPattern) each(s string, emit func(int, int)) {
+	if p.fast != nil {
+		p.fast(s, emit)
+		return
+	}
+	for _, m := range p.slowFindAll(s) {
+		emit(m[0], m[1])
+	}
+}
+
+func (f charPattern) each(s string, emit func(int, int)) {
+	for i, r := range s {
+		if f(r) {
+			emit(i, i+utf8.RuneLen(r))
+		}
+	}
 }
 
 type literalPattern string
@@ -139,6 +164,23 @@ type span struct {
 func splitString(out []piece, p piece, pat pattern, behavior splitBehavior, invert bool) []piece {
 	s := p.s
 	if s == "" {
+		return out
+	}
+	if behavior == behaviorIsolated {
+		// every match and every gap between matches is a piece (invert changes nothing here)
+		prev := 0
+		pat.each(s, func(a, b int) {
+			if a > prev {
+				out = append(out, piece{s: s[prev:a], first: p.first && prev == 0})
+			}
+			if b > a {
+				out = append(out, piece{s: s[a:b], first: p.first && a == 0})
+			}
+			prev = b
+		})
+		if prev < len(s) {
+			out = append(out, piece{s: s[prev:], first: p.first && prev == 0})
+		}
 		return out
 	}
 	ms := pat.findAll(s)
