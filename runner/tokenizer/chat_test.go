@@ -157,3 +157,44 @@ func TestChatTemplateFeatures(t *testing.T) {
 		}
 	}
 }
+
+// TestChatTemplateConcurrent renders from several goroutines (go test -race checks the engine's state).
+func TestChatTemplateConcurrent(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "templates", "qwen3.jinja"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []Message{{Role: "system", Content: "s"}, {Role: "user", Content: "u"}}
+	want, err := RenderChatTemplate(string(src), msgs, ChatOptions{AddGenerationPrompt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	for g := 0; g < 4; g++ {
+		go func() {
+			got, err := RenderChatTemplate(string(src), msgs, ChatOptions{AddGenerationPrompt: true})
+			if err != nil {
+				got = err.Error()
+			}
+			done <- got
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if got := <-done; got != want {
+			t.Errorf("concurrent render = %q, want %q", got, want)
+		}
+	}
+}
+
+func BenchmarkChatTemplate(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join("testdata", "templates", "qwen3.jinja"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := []Message{{Role: "system", Content: "s"}, {Role: "user", Content: "What is 2+2?"}}
+	for b.Loop() {
+		if _, err := RenderChatTemplate(string(src), msgs, ChatOptions{AddGenerationPrompt: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
