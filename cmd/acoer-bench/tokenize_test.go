@@ -32,6 +32,10 @@ func TestTokenizeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "tokenizer.json")
+	cfg := `{"bos_token": "<s>", "chat_template": "{{ bos_token }}{% for m in messages %}{{ m.role[0] }}{{ m.content }}{% endfor %}{% if add_generation_prompt %} {% endif %}"}`
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, in string
 		args     []string
@@ -48,6 +52,10 @@ func TestTokenizeCommand(t *testing.T) {
 		{"no tokenizer", "", nil, "", 2},
 		{"missing file", "", []string{"--tokenizer", filepath.Join(dir, "nope.json")}, "", 2},
 		{"decode+count", "", []string{"--tokenizer", file, "--decode", "--count"}, "", 2},
+		{"chat", `{"messages": [{"role": "assistant", "content": "b"}]}`, []string{"--tokenizer", dir, "--chat"}, "{\"text\":\"<s>ab \",\"ids\":[3,2,4]}\n", 0},
+		{"chat count", `{"messages": [{"role": "assistant", "content": "b"}]}`, []string{"--tokenizer", dir, "--chat", "--count", "--add-generation-prompt=false"}, "2\n", 0},
+		{"chat bad line", `{"text": "a"}`, []string{"--tokenizer", dir, "--chat"}, "", 2},
+		{"chat bad thinking", "", []string{"--tokenizer", dir, "--chat", "--enable-thinking=maybe"}, "", 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

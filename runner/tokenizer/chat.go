@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,8 +80,11 @@ func (t *Tokenizer) ApplyChatTemplate(msgs []Message, opts ChatOptions) (string,
 func RenderChatTemplate(src string, msgs []Message, opts ChatOptions) (string, error) {
 	cfg := config.New()
 	cfg.TrimBlocks = true
-	cfg.LeftStripBlocks = true
+	// gonja's LeftStripBlocks also strips spaces after other text on the line ("a {% if %}" loses
+	// its space), unlike Python's Jinja; lstripBlocks does it Python's way before lexing.
+	cfg.LeftStripBlocks = false
 	cfg.KeepTrailingNewline = false
+	src = lstripBlocks(src)
 	loader, err := loaders.NewFileSystemLoader("")
 	if err != nil {
 		return "", fmt.Errorf("chat template: %w", err)
@@ -124,6 +128,20 @@ func RenderChatTemplate(src string, msgs []Message, opts ChatOptions) (string, e
 		return "", fmt.Errorf("chat template: render: %w", err)
 	}
 	return out, nil
+}
+
+var lstripRE = regexp.MustCompile(`(?m)^[ \t]*\{([%#])(\+?)`)
+
+// lstripBlocks applies Jinja's lstrip_blocks: spaces and tabs from the start of a line up to a block or
+// comment tag are removed; "{%+" keeps them.
+func lstripBlocks(src string) string {
+	return lstripRE.ReplaceAllStringFunc(src, func(m string) string {
+		i := strings.IndexByte(m, '{')
+		if strings.HasSuffix(m, "+") {
+			return m[:len(m)-1] // keep the whitespace, drop the "+"
+		}
+		return m[i:]
+	})
 }
 
 // errRaised marks raise_exception() called by a template.
