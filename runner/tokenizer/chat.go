@@ -99,7 +99,7 @@ func RenderChatTemplate(src string, msgs []Message, opts ChatOptions) (string, e
 		Filters:           chatFilters(),
 		Tests:             builtins.Tests,
 		ControlStructures: builtins.ControlStructures,
-		Methods:           builtins.Methods,
+		Methods:           chatMethods(),
 	}
 	tmpl, err := exec.NewTemplate(id, cfg, shifted, env)
 	if err != nil {
@@ -128,6 +128,47 @@ func RenderChatTemplate(src string, msgs []Message, opts ChatOptions) (string, e
 		return "", fmt.Errorf("chat template: render: %w", err)
 	}
 	return out, nil
+}
+
+var (
+	chatMethodsOnce sync.Once
+	chatMethodSet   exec.Methods
+)
+
+// pyStrMethods are Python's str methods; gonja's implementations are reused except replace, whose
+// count argument gonja requires (Python's defaults to all occurrences).
+var pyStrMethods = []string{"capitalize", "capwords", "casefold", "center", "count", "encode", "endswith",
+	"expandtabs", "find", "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal",
+	"isdigit", "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join",
+	"ljust", "lower", "lstrip", "partition", "removeprefix", "removesuffix", "rfind", "rindex", "rjust",
+	"rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title",
+	"upper", "zfill"}
+
+func chatMethods() exec.Methods {
+	chatMethodsOnce.Do(func() {
+		str := map[string]exec.Method[string]{}
+		for _, name := range pyStrMethods {
+			if m, ok := builtins.Methods.Str.Get(name); ok {
+				str[name] = m
+			}
+		}
+		str["replace"] = func(self string, _ *exec.Value, args *exec.VarArgs) (any, error) {
+			if len(args.Args) < 2 || len(args.Args) > 3 || !args.Args[0].IsString() || !args.Args[1].IsString() {
+				return nil, errors.New("str.replace(old, new[, count]) takes two strings and an optional count")
+			}
+			n := -1
+			if len(args.Args) == 3 {
+				if !args.Args[2].IsInteger() {
+					return nil, errors.New("str.replace: count must be an integer")
+				}
+				n = args.Args[2].Integer()
+			}
+			return strings.Replace(self, args.Args[0].String(), args.Args[1].String(), n), nil
+		}
+		chatMethodSet = builtins.Methods
+		chatMethodSet.Str = exec.NewMethodSet(str)
+	})
+	return chatMethodSet
 }
 
 var lstripRE = regexp.MustCompile(`(?m)^[ \t]*\{([%#])(\+?)`)

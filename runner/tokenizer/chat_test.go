@@ -229,3 +229,56 @@ func TestChatTemplateWhitespace(t *testing.T) {
 		}
 	}
 }
+
+// TestChatTemplatePythonParity: expressions rendered by Python's jinja2 3.1.6 with transformers' settings
+// (messages = system S, user U, assistant A). Known differences, left out here: {{ none }} renders ""
+// (Python "None"), 2**3 renders "8.0" (Python "8"), and tojson sorts object keys.
+func TestChatTemplatePythonParity(t *testing.T) {
+	msgs := []Message{{Role: "system", Content: "S"}, {Role: "user", Content: "U"}, {Role: "assistant", Content: "A"}}
+	cases := []struct{ src, want string }{
+		{"{{ [1,2] }}", "[1, 2]"},
+		{"{{ 'a' ~ 1 }}", "a1"},
+		{"{% for m in messages %}{{ loop.length }}{{ loop.index }}{{ loop.revindex0 }}{% endfor %}", "312321330"},
+		{"{{ messages|map(attribute='role')|join(',') }}", "system,user,assistant"},
+		{"{{ messages|selectattr('role','equalto','user')|list|length }}", "1"},
+		{"{{ messages|rejectattr('role','equalto','user')|map(attribute='content')|join }}", "SA"},
+		{"{% for k, v in {'a': 1}.items() %}{{ k }}={{ v }}{% endfor %}", "a=1"},
+		{"{{ x|default('d') }}", "d"},
+		{"{{ 'role' in messages[0] }}", "True"},
+		{"{{ 'Ab'.upper() }}{{ 'ab cd'.title() }}{{ 'aXa'.replace('X','-') }}", "ABAb Cda-a"},
+		{"{{ 5|string + 'x' }}", "5x"},
+		{"{{ '42'|int + 1 }}", "43"},
+		{"{{ messages[-1].content }}", "A"},
+		{"{{ messages[1:]|length }}", "2"},
+		{"{% if messages[0].role == 'system' and not false %}y{% endif %}", "y"},
+		{"{{ 'a\\nb' }}", "a\nb"},
+		{"{{ \"q'uote\" }}", "q'uote"},
+		{"{% set x = 'a' %}{% set x = x + 'b' %}{{ x }}", "ab"},
+		{"{{ messages|last|attr('role') if false else (messages|last).role }}", "assistant"},
+		{"{% macro f(a) %}[{{ a }}]{% endmacro %}{{ f('z') }}", "[z]"},
+		{"{{ range(3)|list }}", "[0, 1, 2]"},
+		{"{{ 'abc'[::-1] }}", "cba"},
+		{"{{ 1 if none is none }}", "1"},
+		{"{{ 'x' if '' else 'y' }}", "y"},
+		{"{{ messages[0]['content'] | trim }}", "S"},
+		{"{{ '  a  ' | trim('') }}", "  a  "},
+		{"{{ [3,1,2]|sort|join }}", "123"},
+		{"{{ 'a,b'.split(',')|length }}", "2"},
+		{"{{ {'k':'é'}|tojson }}", "{\"k\": \"é\"}"},
+		{"{{ 'ab'|length }}", "2"},
+		{"{% for m in messages if m.role != 'system' %}{{ m.role }}{% endfor %}", "userassistant"},
+		{"{{ 1.0 }}|{{ 2.5 }}|{{ 10/5 }}", "1.0|2.5|2.0"},
+		{"{{ messages[0].content is string }}{{ 1 is number }}{{ none is none }}{{ messages is iterable }}{{ x is undefined }}", "TrueTrueTrueTrueTrue"},
+		{"{%- for m in messages -%}\n  {{ m.role }}\n{%- endfor -%}", "systemuserassistant"},
+	}
+	for _, c := range cases {
+		got, err := RenderChatTemplate(c.src, msgs, ChatOptions{})
+		if err != nil {
+			t.Errorf("%q: %v", c.src, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%q = %q, want %q", c.src, got, c.want)
+		}
+	}
+}
