@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nikolalohinski/gonja/v2"
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -242,8 +241,6 @@ func strftime(t time.Time, f string) string {
 	}
 	return b.String()
 }
-
-var _ = gonja.FromString // the gonja module: templates are built with its exec/loaders packages
 
 var (
 	chatFiltersOnce sync.Once
