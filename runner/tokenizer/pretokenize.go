@@ -385,6 +385,16 @@ func init() {
 }
 
 func byteLevelEncode(s string) string {
+	identity := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < '!' || c > '~' {
+			identity = false
+			break
+		}
+	}
+	if identity { // printable ASCII maps to itself
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s) * 2)
 	for i := 0; i < len(s); i++ {
