@@ -126,3 +126,12 @@ run-default: setup
 	$(BIN) run --config benchmarks.yaml --out results/default
 	$(BIN) gate --results results/default || echo "(a gate failed: see above)"
 	@echo "report: results/default/report.html (and report.md, results.json)"
+
+## goldens: regenerate runner/tokenizer's golden files from the Hugging Face reference implementations
+## (npm tokenizers@0.23.2 and @huggingface/jinja, installed into the git-ignored
+## runner/tokenizer/testdata/node_modules). Needs Node/npm, `make testdata` and ../shared/datasets.
+.PHONY: goldens
+goldens: testdata
+	@command -v npm >/dev/null || { echo "npm is needed for make goldens: apt-get install -y npm" >&2; exit 2; }
+	cd runner/tokenizer/testdata && npm install --no-audit --no-fund --loglevel=error
+	node runner/tokenizer/testdata/goldens.js

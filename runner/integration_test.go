@@ -1,4 +1,3 @@
-//go:build acoer_integration
 
 // Integration tests with the project's tokenizer (runner/tokenizer) and graph builder (runner/onnxbuild).
 // They are behind the acoer_integration build tag until both packages are merged next to runner; then

@@ -1,4 +1,3 @@
-//go:build acoer_tokenizer
 
 package runner
 

@@ -1,4 +1,3 @@
-//go:build acoer_integration
 
 // Needs runner/tokenizer wired in and runner/onnxbuild merged; delete the build tag line after the merge.
 //
