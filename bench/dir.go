@@ -56,7 +56,7 @@ func (d *Dir) HasSamples() bool { return len(d.Samples) > 0 }
 
 // Recompute aggregates the directory's samples again, against baseline when it is not "" (a model name
 // of the config). Provenance (revision, host, time, shards) is taken from results.json when present.
-func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
+func (d *Dir) Recompute(baseline string) (*Results, error) {
 	if d.Manifest == nil || !d.HasSamples() {
 		if d.Results != nil && (baseline == "" || baseline == d.Results.Baseline) {
 			return d.Results, nil
@@ -72,7 +72,7 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 	}
 	man := *d.Manifest
 	man.Config = &cfg
-	in := aggInput{Manifest: &man, Samples: d.Samples, Stats: st, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards}
+	in := aggInput{Manifest: &man, Samples: d.Samples, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards}
 	if d.Results != nil {
 		p := d.Results.Provenance
 		in.Revision, in.Host, in.Created, in.Shards = p.Revision, p.Host, p.CreatedAt, p.Shards
@@ -82,7 +82,7 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 		// as the most complete task of its dataset, times k.
 		most := map[string]int{}
 		for k, s := range d.Samples {
-			most[k.Dataset] = max(most[k.Dataset], len(perProblem(s)))
+			most[k.Dataset] = max(most[k.Dataset], countProblems(s))
 		}
 		in.Expected = map[TaskKey]int{}
 		for k := range d.Samples {
@@ -90,7 +90,10 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 			in.Expected[k] = most[k.Dataset] * dec.Samples
 		}
 	}
-	res := aggregate(in)
+	res, err := aggregate(in)
+	if err != nil {
+		return nil, err
+	}
 	if d.Results != nil {
 		res.Provenance.RunLimit = d.Results.Provenance.RunLimit
 		// Keep the completeness the run recorded (it knew the plan).
