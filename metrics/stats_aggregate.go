@@ -133,13 +133,13 @@ func statsVotes(ps []statsProblem) [][]Vote {
 	return out
 }
 
-// statsMeanTotalMS is the per-problem mean end-to-end latency in milliseconds.
-func statsMeanTotalMS(ps []statsProblem) []float64 {
+// statsPerProblemMean is the per-problem mean of a value of each record.
+func statsPerProblemMean(ps []statsProblem, value func(Record) float64) []float64 {
 	out := make([]float64, len(ps))
 	for i, p := range ps {
 		s := 0.0
 		for _, r := range p.records {
-			s += float64(r.Total) / 1e6
+			s += value(r)
 		}
 		out[i] = s / float64(len(p.records))
 	}
@@ -148,15 +148,12 @@ func statsMeanTotalMS(ps []statsProblem) []float64 {
 
 // statsMeanTokens is the per-problem mean completion length.
 func statsMeanTokens(ps []statsProblem) []float64 {
-	out := make([]float64, len(ps))
-	for i, p := range ps {
-		s := 0.0
-		for _, r := range p.records {
-			s += float64(r.CompletionTokens)
-		}
-		out[i] = s / float64(len(p.records))
-	}
-	return out
+	return statsPerProblemMean(ps, func(r Record) float64 { return float64(r.CompletionTokens) })
+}
+
+// statsMeanTotalMS is the per-problem mean end-to-end latency in milliseconds.
+func statsMeanTotalMS(ps []statsProblem) []float64 {
+	return statsPerProblemMean(ps, func(r Record) float64 { return float64(r.Total) / float64(time.Millisecond) })
 }
 
 // Aggregate computes a run's RunStats from its per-sample records. No records give a zero RunStats
