@@ -15,7 +15,9 @@ type Dir struct {
 }
 
 // OpenDir reads a results directory. results.json is optional when the manifest and samples are there
-// (an interrupted run); the samples are optional when results.json is there (a copied results file).
+// (an interrupted run); the samples are optional when results.json is there (a copied results file). A
+// results.json of another schema version is set aside when the samples are there (Results is nil, so
+// Recompute rebuilds it) and an error otherwise.
 func OpenDir(path string) (*Dir, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -26,12 +28,18 @@ func OpenDir(path string) (*Dir, error) {
 	}
 	d := &Dir{Path: path, Samples: map[TaskKey][]Sample{}}
 	d.Results, err = ReadResults(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	oldResults := errors.Is(err, ErrResultsVersion)
+	if err != nil && !errors.Is(err, os.ErrNotExist) && !oldResults {
 		return nil, err
 	}
+	resultsErr := err
 	d.Manifest, err = ReadManifest(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
+	}
+	if oldResults && d.Manifest == nil {
+		// Another schema and no samples to recompute it from.
+		return nil, resultsErr
 	}
 	if d.Manifest == nil && d.Results == nil {
 		return nil, fmt.Errorf("%s: no results.json or manifest.json (not a results directory)", path)

@@ -164,3 +164,36 @@ func TestRecomputeInterruptedDir(t *testing.T) {
 		t.Fatalf("baseline complete %v, candidate complete %v, %+v", b.Complete, c.Complete, c.VsBaseline)
 	}
 }
+
+func TestOpenDirOtherSchemaVersion(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	runOnce(t, cfg, RunOptions{Out: out, Datasets: []string{"beta"}}, deps)
+	want, _ := ReadResults(out)
+	old := []byte(`{"schema_version": 1, "tasks": []}`)
+	if err := os.WriteFile(filepath.Join(out, ResultsFile), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadResults(out); !errors.Is(err, ErrResultsVersion) {
+		t.Fatalf("old schema read: %v", err)
+	}
+	// With samples: recomputed from them.
+	d, err := OpenDir(out)
+	if err != nil || d.Results != nil {
+		t.Fatalf("open: %v %v", err, d)
+	}
+	res, err := d.Recompute("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tasks) != len(want.Tasks) || res.Tasks[0].Accuracy != want.Tasks[0].Accuracy || res.Tasks[2].VsBaseline == nil {
+		t.Fatalf("recomputed %+v\nwant %+v", res.Tasks[0].Accuracy, want.Tasks[0].Accuracy)
+	}
+	// Without samples: the version error.
+	bare := t.TempDir()
+	os.WriteFile(filepath.Join(bare, ResultsFile), old, 0o644)
+	if _, err := OpenDir(bare); !errors.Is(err, ErrResultsVersion) {
+		t.Fatalf("bare old results: %v", err)
+	}
+}

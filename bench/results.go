@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,10 @@ import (
 //
 // 2: the numbers are metrics.RunStats / metrics.Comparison (metrics.Aggregate, metrics.CompareRecords).
 const ResultsVersion = 2
+
+// ErrResultsVersion marks a results.json of another schema version (OpenDir then recomputes it from the
+// samples when they are there).
+var ErrResultsVersion = errors.New("unsupported results schema version")
 
 // ResultsFile is the results file name inside a results directory.
 const ResultsFile = "results.json"
@@ -158,7 +163,7 @@ func ReadResults(dir string) (*Results, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.SchemaVersion != ResultsVersion {
-		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d", path, r.SchemaVersion, ResultsVersion)
+		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d: %w", path, r.SchemaVersion, ResultsVersion, ErrResultsVersion)
 	}
 	return &r, nil
 }
