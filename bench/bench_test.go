@@ -29,7 +29,9 @@ func BenchmarkAggregate5000x4(b *testing.B) {
 		{"a", "d", "sampled"}: benchSamples("a", 5000, 4), {"b", "d", "sampled"}: benchSamples("b", 5000, 4)}}
 	b.ResetTimer()
 	for range b.N {
-		aggregate(in)
+		if _, err := aggregate(in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -6,19 +6,23 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/acoer/acoer-bench/metrics"
 )
 
 // CompareRow is one dataset x decoding of a comparison of B against A.
 type CompareRow struct {
-	Dataset   string      `json:"dataset"`
-	Decoding  string      `json:"decoding"`
-	A         string      `json:"a"`
-	B         string      `json:"b"`
-	AccuracyA Estimate    `json:"accuracy_a"`
-	AccuracyB Estimate    `json:"accuracy_b"`
-	TokensA   Float       `json:"mean_tokens_a"`
-	TokensB   Float       `json:"mean_tokens_b"`
-	Change    *Comparison `json:"change"`
+	Dataset  string `json:"dataset"`
+	Decoding string `json:"decoding"`
+	A        string `json:"a"`
+	B        string `json:"b"`
+	// AccuracyA and AccuracyB are each side's accuracy (avg@k) over all its problems, TokensA and TokensB
+	// its mean completion tokens; Change compares the problems both have.
+	AccuracyA metrics.Interval `json:"accuracy_a"`
+	AccuracyB metrics.Interval `json:"accuracy_b"`
+	TokensA   float64          `json:"mean_tokens_a"`
+	TokensB   float64          `json:"mean_tokens_b"`
+	Change    *Comparison      `json:"change"`
 }
 
 // CompareSide names one side of a comparison: a results directory and a model in it ("" = its only
@@ -29,11 +33,9 @@ type CompareSide struct {
 }
 
 // Compare compares side b against side a on every dataset x decoding both have, pairing problems by id:
-// accuracy change (points), token reduction and latency change, with paired bootstrap intervals.
-func Compare(a, b CompareSide, st Statistics) ([]CompareRow, error) {
-	if st == nil {
-		st = defaultStats()
-	}
+// accuracy change (points), token reduction and latency change, with paired bootstrap intervals
+// (metrics.Aggregate and metrics.CompareRecords).
+func Compare(a, b CompareSide) ([]CompareRow, error) {
 	for _, s := range []*CompareSide{&a, &b} {
 		if !s.Dir.HasSamples() {
 			return nil, fmt.Errorf("%s: no samples (compare pairs problems, it needs the samples/ directory)", s.Dir.Path)
@@ -62,11 +64,21 @@ func Compare(a, b CompareSide, st Statistics) ([]CompareRow, error) {
 			if a.Dir.Path != b.Dir.Path {
 				la, lb = a.Dir.Path+":"+a.Model, b.Dir.Path+":"+b.Model
 			}
-			ta := aggregateTask(st, TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg.Seed)
-			tb := aggregateTask(st, TaskKey{b.Model, d.Name, dec.Name}, d, dec, sb, cfg.Seed)
+			ta, err := taskResult(TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg.Seed)
+			if err != nil {
+				return nil, err
+			}
+			tb, err := taskResult(TaskKey{b.Model, d.Name, dec.Name}, d, dec, sb, cfg.Seed)
+			if err != nil {
+				return nil, err
+			}
+			change, err := compareSamples(la, sa, sb, cfg.Seed, "compare/"+d.Name+"/"+dec.Name)
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: %w", d.Name, dec.Name, err)
+			}
 			rows = append(rows, CompareRow{Dataset: d.Name, Decoding: dec.Name, A: la, B: lb,
-				AccuracyA: ta.Accuracy, AccuracyB: tb.Accuracy, TokensA: ta.Length.Overall.Mean, TokensB: tb.Length.Overall.Mean,
-				Change: compareSamples(st, la, sa, sb, cfg.Seed, "compare/"+d.Name+"/"+dec.Name)})
+				AccuracyA: ta.Accuracy, AccuracyB: tb.Accuracy, TokensA: ta.Length.All.Mean, TokensB: tb.Length.All.Mean,
+				Change: change})
 		}
 	}
 	if len(rows) == 0 {
@@ -91,13 +103,13 @@ func modelsOf(d *Dir) []string {
 // WriteCompare renders comparison rows as a table, md, csv or json.
 func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 	header := []string{"Dataset", "Decoding", "Paired n", "Accuracy A %", "Accuracy B %", "Δ accuracy pp [95% CI]", "Relative %",
-		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p"}
+		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p", "Test", "AES"}
 	var body [][]string
 	for _, r := range rows {
 		c := r.Change
-		body = append(body, []string{r.Dataset, r.Decoding, strconv.Itoa(c.Paired), estPct(r.AccuracyA), estPct(r.AccuracyB),
-			estSigned(c.AccuracyChangePP, 1), signed(c.AccuracyChangeRelPct, 1), num(r.TokensA, 1), num(r.TokensB, 1),
-			reductionPct(c.TokenReduction), estSigned(c.LatencyChangePct, 1), num(c.PValue, 3)})
+		body = append(body, []string{r.Dataset, r.Decoding, strconv.Itoa(c.Problems), ivPct(r.AccuracyA), ivPct(r.AccuracyB),
+			ivSigned(c.Accuracy.DeltaCI, 1), relPct(c.Accuracy.RelativePct), num(r.TokensA, 1), num(r.TokensB, 1),
+			reductionPct(c.Tokens), ivSigned(c.Latency.ChangePct, 1), pValue(c), c.Accuracy.Test.Method, aes(c)})
 	}
 	switch format {
 	case "table", "":

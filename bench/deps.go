@@ -64,9 +64,6 @@ type Deps struct {
 	Host     string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Stats computes the statistics of the results (default: the local implementations in
-	// aggregate_stats.go).
-	Stats Statistics
 }
 
 // RunOptions are the run flags.

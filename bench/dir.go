@@ -15,7 +15,9 @@ type Dir struct {
 }
 
 // OpenDir reads a results directory. results.json is optional when the manifest and samples are there
-// (an interrupted run); the samples are optional when results.json is there (a copied results file).
+// (an interrupted run); the samples are optional when results.json is there (a copied results file). A
+// results.json of another schema version is set aside when the samples are there (Results is nil, so
+// Recompute rebuilds it) and an error otherwise.
 func OpenDir(path string) (*Dir, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -26,12 +28,18 @@ func OpenDir(path string) (*Dir, error) {
 	}
 	d := &Dir{Path: path, Samples: map[TaskKey][]Sample{}}
 	d.Results, err = ReadResults(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	oldResults := errors.Is(err, ErrResultsVersion)
+	if err != nil && !errors.Is(err, os.ErrNotExist) && !oldResults {
 		return nil, err
 	}
+	resultsErr := err
 	d.Manifest, err = ReadManifest(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
+	}
+	if oldResults && d.Manifest == nil {
+		// Another schema and no samples to recompute it from.
+		return nil, resultsErr
 	}
 	if d.Manifest == nil && d.Results == nil {
 		return nil, fmt.Errorf("%s: no results.json or manifest.json (not a results directory)", path)
@@ -56,7 +64,7 @@ func (d *Dir) HasSamples() bool { return len(d.Samples) > 0 }
 
 // Recompute aggregates the directory's samples again, against baseline when it is not "" (a model name
 // of the config). Provenance (revision, host, time, shards) is taken from results.json when present.
-func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
+func (d *Dir) Recompute(baseline string) (*Results, error) {
 	if d.Manifest == nil || !d.HasSamples() {
 		if d.Results != nil && (baseline == "" || baseline == d.Results.Baseline) {
 			return d.Results, nil
@@ -72,7 +80,7 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 	}
 	man := *d.Manifest
 	man.Config = &cfg
-	in := aggInput{Manifest: &man, Samples: d.Samples, Stats: st, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards}
+	in := aggInput{Manifest: &man, Samples: d.Samples, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards}
 	if d.Results != nil {
 		p := d.Results.Provenance
 		in.Revision, in.Host, in.Created, in.Shards = p.Revision, p.Host, p.CreatedAt, p.Shards
@@ -82,7 +90,7 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 		// as the most complete task of its dataset, times k.
 		most := map[string]int{}
 		for k, s := range d.Samples {
-			most[k.Dataset] = max(most[k.Dataset], len(perProblem(s)))
+			most[k.Dataset] = max(most[k.Dataset], countProblems(s))
 		}
 		in.Expected = map[TaskKey]int{}
 		for k := range d.Samples {
@@ -90,7 +98,10 @@ func (d *Dir) Recompute(baseline string, st Statistics) (*Results, error) {
 			in.Expected[k] = most[k.Dataset] * dec.Samples
 		}
 	}
-	res := aggregate(in)
+	res, err := aggregate(in)
+	if err != nil {
+		return nil, err
+	}
 	if d.Results != nil {
 		res.Provenance.RunLimit = d.Results.Provenance.RunLimit
 		// Keep the completeness the run recorded (it knew the plan).

@@ -121,23 +121,26 @@ func EvaluateGates(r *Results, g *Gates, candidates []string) ([]GateCheck, erro
 func limitChecks(cand, dec, scope string, c *Comparison, l GateLimits) []GateCheck {
 	var out []GateCheck
 	if p := l.MaxTokenIncreasePct; p != nil {
-		v := float64(c.TokenIncreasePct)
-		g := GateCheck{Candidate: cand, Decoding: dec, Scope: scope, Metric: "token_increase_pct", Value: v, Limit: *p,
-			Lo: -100 * float64(c.TokenReduction.Hi), Hi: -100 * float64(c.TokenReduction.Lo)}
-		g.Pass = !math.IsNaN(v) && v <= *p
-		if math.IsNaN(v) {
+		// The token increase in percent is -100 x the token reduction (1 - L/L_base).
+		r := c.Tokens.Reduction
+		g := GateCheck{Candidate: cand, Decoding: dec, Scope: scope, Metric: "token_increase_pct", Value: -100 * r.Estimate, Limit: *p,
+			Lo: -100 * r.High, Hi: -100 * r.Low}
+		if c.Problems == 0 || c.Tokens.BaseMean == 0 {
+			g.Value, g.Lo, g.Hi = math.NaN(), math.NaN(), math.NaN()
 			g.Note = "no paired problems or zero baseline tokens"
 		}
+		g.Pass = !math.IsNaN(g.Value) && g.Value <= *p
 		out = append(out, g)
 	}
 	if p := l.MaxAccuracyDropPP; p != nil {
-		v := -float64(c.AccuracyChangePP.Value)
-		g := GateCheck{Candidate: cand, Decoding: dec, Scope: scope, Metric: "accuracy_drop_pp", Value: v, Limit: *p,
-			Lo: -float64(c.AccuracyChangePP.Hi), Hi: -float64(c.AccuracyChangePP.Lo)}
-		g.Pass = !math.IsNaN(v) && v <= *p
-		if math.IsNaN(v) {
+		d := c.Accuracy.DeltaCI
+		g := GateCheck{Candidate: cand, Decoding: dec, Scope: scope, Metric: "accuracy_drop_pp", Value: -c.Accuracy.DeltaPP, Limit: *p,
+			Lo: -d.High, Hi: -d.Low}
+		if c.Problems == 0 {
+			g.Value, g.Lo, g.Hi = math.NaN(), math.NaN(), math.NaN()
 			g.Note = "no paired problems"
 		}
+		g.Pass = !math.IsNaN(g.Value) && g.Value <= *p
 		out = append(out, g)
 	}
 	return out

@@ -50,7 +50,7 @@ func TestGates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	swapped, err := d.Recompute("candidate", nil)
+	swapped, err := d.Recompute("candidate")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestGates(t *testing.T) {
 	if _, err := EvaluateGates(&noBase, res.Gates, nil); !errors.As(err, &ge) {
 		t.Fatalf("no baseline: %v", err)
 	}
-	if _, err := d.Recompute("zzz", nil); err == nil {
+	if _, err := d.Recompute("zzz"); err == nil {
 		t.Fatal("unknown baseline accepted")
 	}
 }
@@ -89,11 +89,11 @@ func TestCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := Compare(CompareSide{d, "baseline"}, CompareSide{d, "candidate"}, nil)
+	rows, err := Compare(CompareSide{d, "baseline"}, CompareSide{d, "candidate"})
 	if err != nil || len(rows) != 4 {
 		t.Fatalf("%v %d", err, len(rows))
 	}
-	if rows[0].Change.Paired != 13 || !(rows[0].Change.TokenReduction.Value > 0.2) || !rows[0].Change.LatencyChangePct.Value.OK() {
+	if rows[0].Change.Problems != 13 || !(rows[0].Change.Tokens.Reduction.Estimate > 0.2) || rows[0].Change.Latency.ChangePct.N == 0 {
 		t.Fatalf("row: %+v", rows[0].Change)
 	}
 	for _, f := range []string{"table", "md", "json"} {
@@ -102,7 +102,7 @@ func TestCompare(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
-	if _, err := Compare(CompareSide{d, ""}, CompareSide{d, "candidate"}, nil); err == nil {
+	if _, err := Compare(CompareSide{d, ""}, CompareSide{d, "candidate"}); err == nil {
 		t.Fatal("ambiguous model accepted")
 	}
 	// Two dirs: one model each.
@@ -111,8 +111,8 @@ func TestCompare(t *testing.T) {
 	runOnce(t, cfg, RunOptions{Out: b, Models: []string{"candidate"}}, deps)
 	da, _ := OpenDir(a)
 	db, _ := OpenDir(b)
-	rows2, err := Compare(CompareSide{da, ""}, CompareSide{db, ""}, nil)
-	if err != nil || len(rows2) != 4 || rows2[0].Change.TokenReduction != rows[0].Change.TokenReduction {
+	rows2, err := Compare(CompareSide{da, ""}, CompareSide{db, ""})
+	if err != nil || len(rows2) != 4 || rows2[0].Change.Tokens != rows[0].Change.Tokens {
 		t.Fatalf("two dirs: %v %+v", err, rows2)
 	}
 }
@@ -122,7 +122,10 @@ func TestHTMLEscapesModelOutput(t *testing.T) {
 	s := []Sample{{Model: "baseline", Dataset: "alpha", Decoding: "greedy", ProblemID: "<b>p</b>", Prompt: "<img src=x onerror=alert(1)>",
 		Completion: "</pre><script>alert('x')</script>", Extracted: "<i>", Gold: "1", CompletionTokens: 5, FinishReason: "stop"}}
 	man := newManifest(cfg, "r")
-	res := aggregate(aggInput{Manifest: man, Samples: map[TaskKey][]Sample{{"baseline", "alpha", "greedy"}: s}})
+	res, err := aggregate(aggInput{Manifest: man, Samples: map[TaskKey][]Sample{{"baseline", "alpha", "greedy"}: s}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	if err := WriteHTML(&b, res, map[TaskKey][]Sample{{"baseline", "alpha", "greedy"}: s}, "<title>"); err != nil {
 		t.Fatal(err)
@@ -151,13 +154,46 @@ func TestRecomputeInterruptedDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := d.Recompute("", nil)
+	res, err := d.Recompute("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := res.Task("baseline", "alpha", "greedy")
 	c, _ := res.Task("candidate", "alpha", "greedy")
-	if !b.Complete || c.Complete || c.VsBaseline == nil || c.VsBaseline.Paired != 3 {
+	if !b.Complete || c.Complete || c.VsBaseline == nil || c.VsBaseline.Problems != 3 {
 		t.Fatalf("baseline complete %v, candidate complete %v, %+v", b.Complete, c.Complete, c.VsBaseline)
+	}
+}
+
+func TestOpenDirOtherSchemaVersion(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	runOnce(t, cfg, RunOptions{Out: out, Datasets: []string{"beta"}}, deps)
+	want, _ := ReadResults(out)
+	old := []byte(`{"schema_version": 1, "tasks": []}`)
+	if err := os.WriteFile(filepath.Join(out, ResultsFile), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadResults(out); !errors.Is(err, ErrResultsVersion) {
+		t.Fatalf("old schema read: %v", err)
+	}
+	// With samples: recomputed from them.
+	d, err := OpenDir(out)
+	if err != nil || d.Results != nil {
+		t.Fatalf("open: %v %v", err, d)
+	}
+	res, err := d.Recompute("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tasks) != len(want.Tasks) || res.Tasks[0].Accuracy != want.Tasks[0].Accuracy || res.Tasks[2].VsBaseline == nil {
+		t.Fatalf("recomputed %+v\nwant %+v", res.Tasks[0].Accuracy, want.Tasks[0].Accuracy)
+	}
+	// Without samples: the version error.
+	bare := t.TempDir()
+	os.WriteFile(filepath.Join(bare, ResultsFile), old, 0o644)
+	if _, err := OpenDir(bare); !errors.Is(err, ErrResultsVersion) {
+		t.Fatalf("bare old results: %v", err)
 	}
 }

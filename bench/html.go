@@ -148,14 +148,14 @@ func paretoPlot(r *Results) (template.HTML, error) {
 	}
 	var pts []pt
 	for _, o := range r.Overall {
-		if !o.MeanTokens.OK() || !o.Accuracy.Value.OK() {
+		if o.Problems == 0 {
 			continue
 		}
 		label := o.Model
 		if multiDecoding(r) {
 			label += "/" + o.Decoding
 		}
-		pts = append(pts, pt{label, float64(o.MeanTokens), 100 * float64(o.Accuracy.Value)})
+		pts = append(pts, pt{label, o.Length.All.Mean, 100 * o.Accuracy.Estimate})
 	}
 	if len(pts) == 0 {
 		return "", nil
@@ -292,16 +292,17 @@ func levelPlot(r *Results) (template.HTML, error) {
 	n := 0
 	var names []string
 	for _, t := range r.Tasks {
-		if len(t.Length.ByLevel) == 0 {
+		levels := t.ByGroup["level"]
+		if len(levels) == 0 {
 			continue
 		}
-		xys := make(plotter.XYs, 0, len(t.Length.ByLevel))
-		for i, l := range t.Length.ByLevel {
-			if l.Length.Mean.OK() {
-				xys = append(xys, plotter.XY{X: float64(i + 1), Y: float64(l.Length.Mean)})
+		xys := make(plotter.XYs, 0, len(levels))
+		for i, l := range levels {
+			if l.N > 0 {
+				xys = append(xys, plotter.XY{X: float64(i + 1), Y: l.Length.All.Mean})
 			}
 			if n == 0 {
-				names = append(names, l.Level)
+				names = append(names, l.Key)
 			}
 		}
 		if len(xys) == 0 {

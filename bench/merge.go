@@ -20,7 +20,6 @@ type MergeOptions struct {
 	Revision     string
 	Host         string
 	Now          func() time.Time
-	Stats        Statistics
 }
 
 // ExpandShardDirs replaces a directory that holds shard-I-of-N subdirectories (what `run --shard` writes
@@ -171,8 +170,11 @@ func Merge(out string, dirs []string, opt MergeOptions) (*Results, error) {
 	if err := merged.write(out); err != nil {
 		return nil, err
 	}
-	res := aggregate(aggInput{Manifest: merged, Samples: samples, Stats: opt.Stats, Revision: opt.Revision,
+	res, err := aggregate(aggInput{Manifest: merged, Samples: samples, Revision: opt.Revision,
 		Host: opt.Host, Created: opt.Now().UTC().Format(time.RFC3339), Shards: shards})
+	if err != nil {
+		return nil, err
+	}
 	// A task is complete when every input that ran it says so.
 	for i := range res.Tasks {
 		t := &res.Tasks[i]

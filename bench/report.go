@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acoer/acoer-bench/metrics"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 )
@@ -37,53 +38,86 @@ func WriteReport(w io.Writer, r *Results, format, title string) error {
 	return fmt.Errorf("unknown report format %q (want %s)", format, strings.Join(ReportFormats, ", "))
 }
 
-func pct(f Float) string {
-	if !f.OK() {
-		return "–"
+// noValue is what a report prints for a number that is not defined (no data).
+const noValue = "–"
+
+// pct formats a share (0..1) as percent with one decimal.
+func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) }
+
+func num(x float64, prec int) string { return strconv.FormatFloat(x, 'f', prec, 64) }
+
+func signed(x float64, prec int) string { return fmt.Sprintf("%+.*f", prec, x) }
+
+// ivPct formats an interval of a share as "62.5 [55.0, 70.0]" percent ("–" without data).
+func ivPct(iv metrics.Interval) string {
+	if iv.N == 0 {
+		return noValue
 	}
-	return strconv.FormatFloat(100*float64(f), 'f', 1, 64)
+	return fmt.Sprintf("%s [%s, %s]", pct(iv.Estimate), pct(iv.Low), pct(iv.High))
 }
 
-func num(f Float, prec int) string {
-	if !f.OK() {
-		return "–"
+// ivSigned formats an interval already in points/percent as "+1.2 [-0.5, +3.0]" ("–" without data).
+func ivSigned(iv metrics.Interval, prec int) string {
+	if iv.N == 0 {
+		return noValue
 	}
-	return strconv.FormatFloat(float64(f), 'f', prec, 64)
+	return fmt.Sprintf("%s [%s, %s]", signed(iv.Estimate, prec), signed(iv.Low, prec), signed(iv.High, prec))
 }
 
-func signed(f Float, prec int) string {
-	if !f.OK() {
-		return "–"
+// reductionPct formats a token reduction (a share) as signed percent with its interval.
+func reductionPct(r metrics.TokenReduction) string {
+	iv := r.Reduction
+	if r.BaseMean == 0 {
+		return noValue
 	}
-	return fmt.Sprintf("%+.*f", prec, float64(f))
+	iv.Estimate, iv.Low, iv.High = 100*iv.Estimate, 100*iv.Low, 100*iv.High
+	return ivSigned(iv, 1)
 }
 
-// estPct formats an estimate of a share as "62.5 [55.0, 70.0]" percent.
-func estPct(e Estimate) string {
-	if !e.Value.OK() {
-		return "–"
+// relPct formats a relative change in percent (nil: undefined, the baseline was 0).
+func relPct(p *float64) string {
+	if p == nil {
+		return noValue
 	}
-	if !e.Lo.OK() || !e.Hi.OK() {
-		return pct(e.Value)
-	}
-	return fmt.Sprintf("%s [%s, %s]", pct(e.Value), pct(e.Lo), pct(e.Hi))
+	return signed(*p, 1)
 }
 
-// estSigned formats an estimate already in points/percent as "+1.2 [-0.5, +3.0]".
-func estSigned(e Estimate, prec int) string {
-	if !e.Value.OK() {
-		return "–"
+func pValue(c *Comparison) string {
+	if c.Problems == 0 {
+		return noValue
 	}
-	if !e.Lo.OK() || !e.Hi.OK() {
-		return signed(e.Value, prec)
-	}
-	return fmt.Sprintf("%s [%s, %s]", signed(e.Value, prec), signed(e.Lo, prec), signed(e.Hi, prec))
+	return num(c.Accuracy.Test.PValue, 3)
 }
 
-// reductionPct formats a token reduction estimate (a share) as signed percent.
-func reductionPct(e Estimate) string {
-	s := Estimate{Value: e.Value * 100, Lo: e.Lo * 100, Hi: e.Hi * 100}
-	return estSigned(s, 1)
+func aes(c *Comparison) string {
+	if c.Problems == 0 {
+		return noValue
+	}
+	return signed(c.AES, 3)
+}
+
+// ms formats one latency statistic in milliseconds ("–" when the summary has no data).
+func ms(l metrics.LatencySummary, v float64) string {
+	if l.N == 0 {
+		return noValue
+	}
+	return num(v, 1)
+}
+
+// tokensPerSecond is the run's tokens/s when its wall time is known, else the mean per-sequence rate.
+func tokensPerSecond(t metrics.ThroughputSummary) float64 {
+	if t.WallSeconds > 0 {
+		return t.TokensPerSecond
+	}
+	return t.PerSequenceMean
+}
+
+// lastAtK is the metric at the largest k reported (nil when none).
+func lastAtK(xs []metrics.AtK) *metrics.AtK {
+	if len(xs) == 0 {
+		return nil
+	}
+	return &xs[len(xs)-1]
 }
 
 func hasK(r *Results) bool {
@@ -128,7 +162,7 @@ func rows(r *Results) (header []string, body [][]string) {
 	}
 	header = append(header, "Mean tokens", "Median", "Correct / incorrect", "Truncated %")
 	if base {
-		header = append(header, "Token reduction % [CI]", "Δ accuracy pp [CI]", "p")
+		header = append(header, "Token reduction % [CI]", "Δ accuracy pp [CI]", "p", "AES")
 	}
 	header = append(header, "TTFT p50 ms", "Latency p50 ms", "Tokens/s")
 	for _, t := range r.Tasks {
@@ -143,33 +177,40 @@ func rows(r *Results) (header []string, body [][]string) {
 		if !t.Complete {
 			n += " (incomplete)"
 		}
-		row = append(row, n, estPct(t.Accuracy))
+		row = append(row, n, ivPct(t.Accuracy))
 		if k {
-			pk, mk := "–", "–"
-			if len(t.PassAtK) > 0 {
-				last := t.PassAtK[len(t.PassAtK)-1]
-				pk = fmt.Sprintf("%s (k=%d)", pct(last.Value), last.K)
+			pk, mk := noValue, noValue
+			if a := lastAtK(t.PassAtK); a != nil && t.K > 1 {
+				pk = fmt.Sprintf("%s (k=%d)", pct(a.Value.Estimate), a.K)
 			}
-			if t.MajAtK != nil {
-				mk = pct(*t.MajAtK)
+			if a := lastAtK(t.MajAtK); a != nil && t.K > 1 {
+				mk = fmt.Sprintf("%s (k=%d)", pct(a.Value.Estimate), a.K)
 			}
 			row = append(row, pk, mk)
 		}
-		row = append(row, num(t.Length.Overall.Mean, 1), num(t.Length.Overall.Median, 0),
-			num(t.Length.Correct.Mean, 1)+" / "+num(t.Length.Incorrect.Mean, 1), pct(t.TruncationRate))
+		row = append(row, num(t.Length.All.Mean, 1), num(t.Length.All.Median, 0),
+			lengthMean(t.Length.Correct)+" / "+lengthMean(t.Length.Incorrect), pct(t.Truncation.Rate))
 		if base {
 			if c := t.VsBaseline; c != nil {
-				row = append(row, reductionPct(c.TokenReduction), estSigned(c.AccuracyChangePP, 1), num(c.PValue, 3))
+				row = append(row, reductionPct(c.Tokens), ivSigned(c.Accuracy.DeltaCI, 1), pValue(c), aes(c))
 			} else if t.Model == r.Baseline {
-				row = append(row, "baseline", "baseline", "")
+				row = append(row, "baseline", "baseline", "", "")
 			} else {
-				row = append(row, "–", "–", "–")
+				row = append(row, noValue, noValue, noValue, noValue)
 			}
 		}
-		row = append(row, num(t.Latency.TTFTMs.P50, 1), num(t.Latency.TotalMs.P50, 1), num(t.TokensPerSecond, 1))
+		row = append(row, ms(t.TTFT, t.TTFT.P50), ms(t.EndToEnd, t.EndToEnd.P50), num(tokensPerSecond(t.Throughput), 1))
 		body = append(body, row)
 	}
 	return header, body
+}
+
+// lengthMean is a length summary's mean ("–" for no responses).
+func lengthMean(l metrics.LengthSummary) string {
+	if l.N == 0 {
+		return noValue
+	}
+	return num(l.Mean, 1)
 }
 
 func writeTable(w io.Writer, r *Results) error {
@@ -225,7 +266,8 @@ func writeMarkdown(w io.Writer, r *Results, title string) error {
 	for _, d := range r.Provenance.Decoding {
 		fmt.Fprintf(&b, "- decoding %s: %s\n", mdEscape(d.Name), mdEscape(decodingString(d)))
 	}
-	b.WriteString("\nIntervals are 95% percentile-bootstrap intervals over problems; p is the paired test against the baseline (exact McNemar for one sample per problem).\n")
+	b.WriteString("\nIntervals are 95% percentile-bootstrap intervals over problems; p is the paired test against the baseline (exact McNemar for one sample per problem, a paired permutation test for more); " +
+		"AES is the accuracy-efficiency score of Luo et al. 2025 (above 0: a better trade-off than the baseline); tokens/s is the mean per-sequence rate.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -239,14 +281,14 @@ func decodingString(d DecodingSpec) string {
 }
 
 func overallRows(r *Results) ([]string, [][]string) {
-	h := []string{"Model", "Decoding", "n", "Accuracy % [95% CI]", "Mean tokens", "Token reduction % [CI]", "Δ accuracy pp [CI]", "p"}
+	h := []string{"Model", "Decoding", "n", "Accuracy % [95% CI]", "Mean tokens", "Token reduction % [CI]", "Δ accuracy pp [CI]", "p", "AES"}
 	var body [][]string
 	for _, o := range r.Overall {
-		row := []string{o.Model, o.Decoding, strconv.Itoa(o.Problems), estPct(o.Accuracy), num(o.MeanTokens, 1)}
+		row := []string{o.Model, o.Decoding, strconv.Itoa(o.Problems), ivPct(o.Accuracy), num(o.Length.All.Mean, 1)}
 		if c := o.VsBaseline; c != nil {
-			row = append(row, reductionPct(c.TokenReduction), estSigned(c.AccuracyChangePP, 1), num(c.PValue, 3))
+			row = append(row, reductionPct(c.Tokens), ivSigned(c.Accuracy.DeltaCI, 1), pValue(c), aes(c))
 		} else {
-			row = append(row, "–", "–", "–")
+			row = append(row, noValue, noValue, noValue, noValue)
 		}
 		body = append(body, row)
 	}
@@ -276,7 +318,8 @@ func mdTable(b *strings.Builder, header []string, body [][]string) {
 	}
 }
 
-// CSVHeader is the stable column list of the CSV report (one row per model x dataset x decoding).
+// CSVHeader is the stable column list of the CSV report (one row per model x dataset x decoding). New
+// columns are only ever appended.
 var CSVHeader = []string{"model", "dataset", "decoding", "benchmark", "n", "samples", "k", "complete",
 	"accuracy", "accuracy_lo", "accuracy_hi", "pass_at_k", "maj_at_k",
 	"mean_tokens", "median_tokens", "p90_tokens", "max_tokens", "mean_tokens_correct", "mean_tokens_incorrect",
@@ -284,13 +327,19 @@ var CSVHeader = []string{"model", "dataset", "decoding", "benchmark", "n", "samp
 	"ttft_ms_p50", "ttft_ms_p90", "per_token_ms_p50", "total_ms_p50", "total_ms_p90", "tokens_per_second", "accuracy_per_1k_tokens",
 	"baseline", "token_reduction", "token_reduction_lo", "token_reduction_hi",
 	"accuracy_change_pp", "accuracy_change_pp_lo", "accuracy_change_pp_hi", "accuracy_change_rel_pct", "p_value",
-	"latency_change_pct"}
+	"latency_change_pct",
+	// Added in schema 2.
+	"accuracy_wilson_lo", "accuracy_wilson_hi", "ttft_ms_p95", "ttft_ms_p99", "per_token_ms_p90", "total_ms_p95", "total_ms_p99",
+	"paired_test", "aes"}
 
-func csvNum(f Float) string {
-	if !f.OK() {
+func csvNum(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
+
+// csvIf is csvNum(x) when ok, else an empty cell (no data).
+func csvIf(ok bool, x float64) string {
+	if !ok {
 		return ""
 	}
-	return strconv.FormatFloat(float64(f), 'g', 8, 64)
+	return csvNum(x)
 }
 
 func writeCSV(w io.Writer, r *Results) error {
@@ -300,28 +349,40 @@ func writeCSV(w io.Writer, r *Results) error {
 	}
 	for _, t := range r.Tasks {
 		pk, mk := "", ""
-		if len(t.PassAtK) > 0 {
-			pk = csvNum(t.PassAtK[len(t.PassAtK)-1].Value)
+		if a := lastAtK(t.PassAtK); a != nil && t.K > 1 {
+			pk = csvNum(a.Value.Estimate)
 		}
-		if t.MajAtK != nil {
-			mk = csvNum(*t.MajAtK)
+		if a := lastAtK(t.MajAtK); a != nil && t.K > 1 {
+			mk = csvNum(a.Value.Estimate)
 		}
+		l, tt, pt, e2e := t.Length, t.TTFT, t.PerToken, t.EndToEnd
 		row := []string{t.Model, t.Dataset, t.Decoding, t.Benchmark, strconv.Itoa(t.Problems), strconv.Itoa(t.Samples),
 			strconv.Itoa(t.K), strconv.FormatBool(t.Complete),
-			csvNum(t.Accuracy.Value), csvNum(t.Accuracy.Lo), csvNum(t.Accuracy.Hi), pk, mk,
-			csvNum(t.Length.Overall.Mean), csvNum(t.Length.Overall.Median), csvNum(t.Length.Overall.P90), csvNum(t.Length.Overall.Max),
-			csvNum(t.Length.Correct.Mean), csvNum(t.Length.Incorrect.Mean),
-			csvNum(t.TruncationRate), csvNum(t.ThinkUnclosedRate),
-			csvNum(t.Latency.TTFTMs.P50), csvNum(t.Latency.TTFTMs.P90), csvNum(t.Latency.PerTokenMs.P50),
-			csvNum(t.Latency.TotalMs.P50), csvNum(t.Latency.TotalMs.P90), csvNum(t.TokensPerSecond), csvNum(t.AccuracyPer1kTokens)}
+			csvNum(t.Accuracy.Estimate), csvNum(t.Accuracy.Low), csvNum(t.Accuracy.High), pk, mk,
+			csvNum(l.All.Mean), csvNum(l.All.Median), csvNum(l.All.P90), csvNum(l.All.Max),
+			csvIf(l.Correct.N > 0, l.Correct.Mean), csvIf(l.Incorrect.N > 0, l.Incorrect.Mean),
+			csvNum(t.Truncation.Rate), csvNum(t.Think.UnclosedRate),
+			csvIf(tt.N > 0, tt.P50), csvIf(tt.N > 0, tt.P90), csvIf(pt.N > 0, pt.P50),
+			csvIf(e2e.N > 0, e2e.P50), csvIf(e2e.N > 0, e2e.P90), csvNum(tokensPerSecond(t.Throughput)), csvNum(t.AccuracyPer1kTokens)}
+		tail := []string{csvNum(t.AccuracyWilson.Low), csvNum(t.AccuracyWilson.High), csvIf(tt.N > 0, tt.P95), csvIf(tt.N > 0, tt.P99),
+			csvIf(pt.N > 0, pt.P90), csvIf(e2e.N > 0, e2e.P95), csvIf(e2e.N > 0, e2e.P99)}
 		if c := t.VsBaseline; c != nil {
-			row = append(row, c.Baseline, csvNum(c.TokenReduction.Value), csvNum(c.TokenReduction.Lo), csvNum(c.TokenReduction.Hi),
-				csvNum(c.AccuracyChangePP.Value), csvNum(c.AccuracyChangePP.Lo), csvNum(c.AccuracyChangePP.Hi),
-				csvNum(c.AccuracyChangeRelPct), csvNum(c.PValue), csvNum(c.LatencyChangePct.Value))
+			ok := c.Problems > 0
+			red, d := c.Tokens.Reduction, c.Accuracy.DeltaCI
+			rel := ""
+			if c.Accuracy.RelativePct != nil {
+				rel = csvNum(*c.Accuracy.RelativePct)
+			}
+			okTok := ok && c.Tokens.BaseMean > 0
+			row = append(row, c.Baseline, csvIf(okTok, red.Estimate), csvIf(okTok, red.Low), csvIf(okTok, red.High),
+				csvIf(ok, d.Estimate), csvIf(ok, d.Low), csvIf(ok, d.High), rel, csvIf(ok, c.Accuracy.Test.PValue),
+				csvIf(ok && c.Latency.BaseMean > 0, c.Latency.ChangePct.Estimate))
+			tail = append(tail, c.Accuracy.Test.Method, csvIf(ok, c.AES))
 		} else {
 			row = append(row, "", "", "", "", "", "", "", "", "", "")
+			tail = append(tail, "", "")
 		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(append(row, tail...)); err != nil {
 			return err
 		}
 	}

@@ -2,55 +2,25 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
+
+	"github.com/acoer/acoer-bench/metrics"
 )
 
 // ResultsVersion is the results.json schema version.
-const ResultsVersion = 1
+//
+// 2: the numbers are metrics.RunStats / metrics.Comparison (metrics.Aggregate, metrics.CompareRecords).
+const ResultsVersion = 2
+
+// ErrResultsVersion marks a results.json of another schema version (OpenDir then recomputes it from the
+// samples when they are there).
+var ErrResultsVersion = errors.New("unsupported results schema version")
 
 // ResultsFile is the results file name inside a results directory.
 const ResultsFile = "results.json"
-
-// Float is a float64 that marshals NaN and ±Inf as JSON null (and reads null back as NaN).
-type Float float64
-
-// MarshalJSON implements json.Marshaler.
-func (f Float) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return []byte(strconv.FormatFloat(v, 'g', 10, 64)), nil
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *Float) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*f = Float(math.NaN())
-		return nil
-	}
-	v, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return err
-	}
-	*f = Float(v)
-	return nil
-}
-
-// OK reports that f is a finite number.
-func (f Float) OK() bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }
-
-// Estimate is a point estimate with a confidence interval at Level (e.g. 0.95).
-type Estimate struct {
-	Value Float `json:"value"`
-	Lo    Float `json:"lo"`
-	Hi    Float `json:"hi"`
-	Level Float `json:"level"`
-}
 
 // Results is results.json.
 type Results struct {
@@ -103,115 +73,46 @@ type DatasetProv struct {
 	Seed     *uint64 `json:"subset_seed,omitempty"`
 }
 
-// TaskResult is one model x dataset x decoding.
+// TaskResult is one model x dataset x decoding. Every number in it comes from metrics.Aggregate over the
+// task's samples (one metrics.Record per sample; see records), inlined from metrics.RunStats:
+// problems, samples, min/max_samples_per_problem, accuracy (avg@k with a bootstrap interval over
+// problems), accuracy_wilson, pass_at_k and maj_at_k (per k, with intervals), length (all / correct /
+// incorrect), by_group (per "level" and "subject" when the dataset has them), truncation, think,
+// accuracy_per_1k_tokens, ttft / per_token / end_to_end latency summaries (ms) and throughput.
 type TaskResult struct {
 	Model     string `json:"model"`
 	Dataset   string `json:"dataset"`
 	Decoding  string `json:"decoding"`
 	Benchmark string `json:"benchmark"`
-	// Problems is n, the problems with samples; Samples the records; K the samples per problem.
-	Problems int `json:"n"`
-	Samples  int `json:"samples"`
-	K        int `json:"k"`
+	// K is the configured samples per problem.
+	K int `json:"k"`
 	// Complete is false when some planned (problem, sample) pairs have no record (an interrupted run).
 	Complete bool `json:"complete"`
-	// Accuracy is the mean per-problem accuracy (avg@k when k > 1) with a bootstrap interval over problems.
-	Accuracy Estimate `json:"accuracy"`
-	// AvgAtK (= Accuracy.Value), PassAtK (unbiased) and MajAtK (majority vote over extracted answers),
-	// when k > 1.
-	AvgAtK  *Float `json:"avg_at_k,omitempty"`
-	PassAtK []AtK  `json:"pass_at_k,omitempty"`
-	MajAtK  *Float `json:"maj_at_k,omitempty"`
-	// Length is completion tokens.
-	Length LengthStats `json:"length"`
-	// TruncationRate is the share of samples with finish reason "length"; ThinkUnclosedRate the share
-	// that opened <think> and never closed it.
-	TruncationRate    Float   `json:"truncation_rate"`
-	ThinkUnclosedRate Float   `json:"think_unclosed_rate"`
-	Latency           Latency `json:"latency"`
-	// TokensPerSecond is completion tokens / end-to-end seconds, summed over samples.
-	TokensPerSecond Float `json:"tokens_per_second"`
-	// AccuracyPer1kTokens is accuracy (0..1) / mean tokens * 1000.
-	AccuracyPer1kTokens Float       `json:"accuracy_per_1k_tokens"`
-	VsBaseline          *Comparison `json:"vs_baseline,omitempty"`
+	metrics.RunStats
+	// AvgAtK (= Accuracy.Estimate) when k > 1.
+	AvgAtK     *float64    `json:"avg_at_k,omitempty"`
+	VsBaseline *Comparison `json:"vs_baseline,omitempty"`
 }
 
-// AtK is a metric at one k.
-type AtK struct {
-	K     int   `json:"k"`
-	Value Float `json:"value"`
-}
-
-// LengthStats summarises completion tokens.
-type LengthStats struct {
-	Overall   Summary        `json:"overall"`
-	Correct   Summary        `json:"correct"`
-	Incorrect Summary        `json:"incorrect"`
-	ByLevel   []LevelSummary `json:"by_level,omitempty"`
-}
-
-// Summary is a length distribution summary.
-type Summary struct {
-	N      int   `json:"n"`
-	Mean   Float `json:"mean"`
-	Median Float `json:"median"`
-	P90    Float `json:"p90"`
-	Max    Float `json:"max"`
-}
-
-// LevelSummary is accuracy and length at one difficulty level.
-type LevelSummary struct {
-	Level    string  `json:"level"`
-	Samples  int     `json:"samples"`
-	Accuracy Float   `json:"accuracy"`
-	Length   Summary `json:"length"`
-}
-
-// Latency summarises timings in milliseconds.
-type Latency struct {
-	TTFTMs     Dist `json:"ttft_ms"`
-	PerTokenMs Dist `json:"per_token_ms"`
-	TotalMs    Dist `json:"total_ms"`
-}
-
-// Dist is a latency distribution summary.
-type Dist struct {
-	Mean Float `json:"mean"`
-	P50  Float `json:"p50"`
-	P90  Float `json:"p90"`
-	P95  Float `json:"p95"`
-	P99  Float `json:"p99"`
-}
-
-// Comparison is a candidate against the baseline on the problems both have.
+// Comparison is a candidate against the baseline on the problems both have: metrics.CompareRecords
+// over the common problems (inlined: problems, accuracy {base_accuracy, candidate_accuracy, delta_pp,
+// relative_pct, delta_pp_ci, test {method, p_value, ...}}, tokens {base_mean_tokens,
+// candidate_mean_tokens, reduction}, aes, aes_params, base/candidate_accuracy_per_1k_tokens,
+// end_to_end_latency {base_mean, candidate_mean, change_pct}).
 type Comparison struct {
 	Baseline string `json:"baseline"`
-	Paired   int    `json:"paired_problems"`
-	// TokenReduction is 1 - L/L_base (mean completion tokens) with a paired bootstrap interval;
-	// TokenIncreasePct = (L/L_base - 1) * 100 = -100 * TokenReduction.
-	TokenReduction   Estimate `json:"token_reduction"`
-	TokenIncreasePct Float    `json:"token_increase_pct"`
-	// AccuracyChangePP is accuracy - baseline accuracy in points (paired bootstrap interval);
-	// AccuracyChangeRelPct the same relative to the baseline's accuracy in percent.
-	AccuracyChangePP     Estimate `json:"accuracy_change_pp"`
-	AccuracyChangeRelPct Float    `json:"accuracy_change_rel_pct"`
-	BaselineAccuracy     Float    `json:"baseline_accuracy"`
-	BaselineMeanTokens   Float    `json:"baseline_mean_tokens"`
-	// PValue is the paired test's two-sided p-value; Test names it.
-	PValue Float  `json:"p_value"`
-	Test   string `json:"test"`
-	// LatencyChangePct is the relative change of mean end-to-end latency in percent (paired bootstrap).
-	LatencyChangePct Estimate `json:"latency_change_pct"`
+	// BaselineOnly and CandidateOnly count problems that only one side has (left out of the comparison).
+	BaselineOnly  int `json:"baseline_only_problems"`
+	CandidateOnly int `json:"candidate_only_problems"`
+	metrics.Comparison
 }
 
-// OverallResult pools all datasets of one model x decoding.
+// OverallResult pools all datasets of one model x decoding (problems keyed by dataset and id; each
+// problem weighs the same). The numbers are metrics.RunStats, as in TaskResult.
 type OverallResult struct {
-	Model      string      `json:"model"`
-	Decoding   string      `json:"decoding"`
-	Problems   int         `json:"n"`
-	Samples    int         `json:"samples"`
-	Accuracy   Estimate    `json:"accuracy"`
-	MeanTokens Float       `json:"mean_tokens"`
+	Model    string `json:"model"`
+	Decoding string `json:"decoding"`
+	metrics.RunStats
 	VsBaseline *Comparison `json:"vs_baseline,omitempty"`
 }
 
@@ -262,7 +163,7 @@ func ReadResults(dir string) (*Results, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.SchemaVersion != ResultsVersion {
-		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d", path, r.SchemaVersion, ResultsVersion)
+		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d: %w", path, r.SchemaVersion, ResultsVersion, ErrResultsVersion)
 	}
 	return &r, nil
 }

@@ -40,9 +40,6 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	if deps.Host == "" {
 		deps.Host, _ = os.Hostname()
 	}
-	if deps.Stats == nil {
-		deps.Stats = defaultStats()
-	}
 	models, err := pick("model", cfg.ModelNames(), opt.Models)
 	if err != nil {
 		return nil, err
@@ -210,8 +207,11 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 			}
 		}
 	}
-	res := aggregate(aggInput{Manifest: man, Samples: samples, Expected: expected, Stats: deps.Stats,
+	res, err := aggregate(aggInput{Manifest: man, Samples: samples, Expected: expected,
 		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards})
+	if err != nil {
+		return sum, err
+	}
 	res.Provenance.RunLimit = opt.Limit
 	sum.Results = res
 	if err := writeOutputs(dir, res, samples); err != nil {

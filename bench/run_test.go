@@ -46,20 +46,20 @@ func TestRunEndToEnd(t *testing.T) {
 	if !ok || tr.Problems != 13 || tr.Samples != 39 || tr.K != 3 || !tr.Complete {
 		t.Fatalf("candidate/alpha/sampled: %+v", tr)
 	}
-	if len(tr.PassAtK) != 3 || tr.PassAtK[2].K != 3 || tr.MajAtK == nil || tr.AvgAtK == nil || *tr.AvgAtK != tr.Accuracy.Value ||
-		!(tr.PassAtK[0].Value <= tr.PassAtK[1].Value && tr.PassAtK[1].Value <= tr.PassAtK[2].Value) {
+	if len(tr.PassAtK) != 3 || tr.PassAtK[2].K != 3 || len(tr.MajAtK) == 0 || tr.AvgAtK == nil || *tr.AvgAtK != tr.Accuracy.Estimate ||
+		!(tr.PassAtK[0].Value.Estimate <= tr.PassAtK[1].Value.Estimate && tr.PassAtK[1].Value.Estimate <= tr.PassAtK[2].Value.Estimate) {
 		t.Fatalf("pass@k %+v maj %v", tr.PassAtK, tr.MajAtK)
 	}
-	if tr.VsBaseline == nil || tr.VsBaseline.Paired != 13 || !(tr.VsBaseline.TokenReduction.Value > 0.2) {
+	if tr.VsBaseline == nil || tr.VsBaseline.Problems != 13 || !(tr.VsBaseline.Tokens.Reduction.Estimate > 0.2) {
 		t.Fatalf("vs baseline: %+v", tr.VsBaseline)
 	}
-	if len(tr.Length.ByLevel) != 3 || tr.Length.ByLevel[0].Level != "Level 1" {
-		t.Fatalf("by level: %+v", tr.Length.ByLevel)
+	if len(tr.ByGroup["level"]) != 3 || tr.ByGroup["level"][0].Key != "Level 1" {
+		t.Fatalf("by level: %+v", tr.ByGroup)
 	}
-	if !(tr.Accuracy.Lo <= tr.Accuracy.Value && tr.Accuracy.Value <= tr.Accuracy.Hi) {
+	if !(tr.Accuracy.Low <= tr.Accuracy.Estimate && tr.Accuracy.Estimate <= tr.Accuracy.High) {
 		t.Fatalf("accuracy CI: %+v", tr.Accuracy)
 	}
-	if !tr.TruncationRate.OK() || !tr.TokensPerSecond.OK() || !tr.Latency.TTFTMs.P50.OK() {
+	if tr.Truncation.N == 0 || !(tr.Throughput.PerSequenceMean > 0) || tr.TTFT.N == 0 {
 		t.Fatalf("rates: %+v", tr)
 	}
 	if b, _ := res.Task("baseline", "alpha", "greedy"); b.VsBaseline != nil {

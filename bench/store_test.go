@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,44 +91,6 @@ func FuzzReadSamples(f *testing.F) {
 			seen[x.key()] = true
 		}
 	})
-}
-
-func TestLocalStats(t *testing.T) {
-	st := localStats{}
-	if v := st.PassAtK(10, 3, 1); math.Abs(v-0.3) > 1e-12 {
-		t.Fatalf("pass@1 = %v", v)
-	}
-	// pass@2 with n=4, c=1: 1 - C(3,2)/C(4,2) = 1 - 3/6
-	if v := st.PassAtK(4, 1, 2); math.Abs(v-0.5) > 1e-12 {
-		t.Fatalf("pass@2 = %v", v)
-	}
-	if v := st.PassAtK(4, 3, 2); v != 1 {
-		t.Fatalf("pass@2 = %v", v)
-	}
-	if w := st.Majority([]string{"", "3", "4", "4", "3"}); w != 1 {
-		t.Fatalf("majority tie = %d", w)
-	}
-	if w := st.Majority([]string{"", ""}); w != -1 {
-		t.Fatalf("majority none = %d", w)
-	}
-	// Exact binomial: 0 of 5 discordant -> 2 * 0.5^5.
-	if p := binomTwoSided(0, 5); math.Abs(p-0.0625) > 1e-12 {
-		t.Fatalf("binom = %v", p)
-	}
-	if p := binomTwoSided(3, 6); p != 1 {
-		t.Fatalf("binom = %v", p)
-	}
-	if q := st.Quantile([]float64{4, 1, 3, 2}, 0.5); q != 2.5 {
-		t.Fatalf("median = %v", q)
-	}
-	lo, hi := st.BootstrapMeanCI([]float64{1, 0, 1, 1, 0, 1, 1, 1}, 0.95, 1)
-	if !(lo < 0.75 && 0.75 < hi) {
-		t.Fatalf("ci [%v, %v]", lo, hi)
-	}
-	r, lo, hi := st.PairedReduction([]float64{100, 200, 300}, []float64{50, 100, 150}, 0.95, 1)
-	if math.Abs(r-0.5) > 1e-12 || math.Abs(lo-0.5) > 1e-12 || math.Abs(hi-0.5) > 1e-12 {
-		t.Fatalf("reduction %v [%v, %v]", r, lo, hi)
-	}
 }
 
 func TestProgressTerminal(t *testing.T) {

@@ -133,17 +133,27 @@ func statsVotes(ps []statsProblem) [][]Vote {
 	return out
 }
 
-// statsMeanTokens is the per-problem mean completion length.
-func statsMeanTokens(ps []statsProblem) []float64 {
+// statsPerProblemMean is the per-problem mean of a value of each record.
+func statsPerProblemMean(ps []statsProblem, value func(Record) float64) []float64 {
 	out := make([]float64, len(ps))
 	for i, p := range ps {
 		s := 0.0
 		for _, r := range p.records {
-			s += float64(r.CompletionTokens)
+			s += value(r)
 		}
 		out[i] = s / float64(len(p.records))
 	}
 	return out
+}
+
+// statsMeanTokens is the per-problem mean completion length.
+func statsMeanTokens(ps []statsProblem) []float64 {
+	return statsPerProblemMean(ps, func(r Record) float64 { return float64(r.CompletionTokens) })
+}
+
+// statsMeanTotalMS is the per-problem mean end-to-end latency in milliseconds.
+func statsMeanTotalMS(ps []statsProblem) []float64 {
+	return statsPerProblemMean(ps, func(r Record) float64 { return float64(r.Total) / float64(time.Millisecond) })
 }
 
 // Aggregate computes a run's RunStats from its per-sample records. No records give a zero RunStats
@@ -263,11 +273,15 @@ type Comparison struct {
 	// Accuracy per 1,000 tokens of each side (see AccuracyPer1kTokens).
 	BaseAccuracyPer1kTokens      float64 `json:"base_accuracy_per_1k_tokens"`
 	CandidateAccuracyPer1kTokens float64 `json:"candidate_accuracy_per_1k_tokens"`
+	// Latency is the relative change of mean end-to-end latency (per-problem means of Total, in
+	// milliseconds) with a paired bootstrap interval (see PairedRelativeChange).
+	Latency RelativeChange `json:"end_to_end_latency"`
 }
 
 // CompareRecords pairs two runs by problem id (an error names ids that are missing on either side or
 // duplicated) and compares them: accuracy change with a paired test and interval, relative token
-// reduction with a paired bootstrap interval, AES and accuracy per 1,000 tokens.
+// reduction with a paired bootstrap interval, AES, accuracy per 1,000 tokens and the relative change of
+// end-to-end latency. To compare runs that only partly overlap, pass them through IntersectProblems.
 func CompareRecords(base, cand []Record, opt CompareOptions) (Comparison, error) {
 	var c Comparison
 	bp, err := statsGroupProblems(base)
@@ -305,5 +319,8 @@ func CompareRecords(base, cand []Record, opt CompareOptions) (Comparison, error)
 	c.AES = AES(c.Accuracy.Base, c.Accuracy.Candidate, c.Tokens.BaseMean, c.Tokens.CandidateMean, c.AESParams)
 	c.BaseAccuracyPer1kTokens = AccuracyPer1kTokens(c.Accuracy.Base, c.Tokens.BaseMean)
 	c.CandidateAccuracyPer1kTokens = AccuracyPer1kTokens(c.Accuracy.Candidate, c.Tokens.CandidateMean)
+	if c.Latency, err = PairedRelativeChange(statsMeanTotalMS(bp), statsMeanTotalMS(aligned), opt.Bootstrap); err != nil {
+		return c, err
+	}
 	return c, nil
 }

@@ -50,7 +50,7 @@ func cmdCompare(ctx context.Context, e env) error {
 		}
 		sa, sb = bench.CompareSide{Dir: d, Model: a}, bench.CompareSide{Dir: d, Model: b}
 	}
-	rows, err := bench.Compare(sa, sb, nil)
+	rows, err := bench.Compare(sa, sb)
 	if err != nil {
 		return badInput(err)
 	}

@@ -86,7 +86,7 @@ func cmdGate(ctx context.Context, e env) error {
 	} else if *perDataset {
 		return badInputf("--per-dataset goes with --max-token-increase / --max-accuracy-drop")
 	}
-	res, err := d.Recompute(base, nil)
+	res, err := d.Recompute(base)
 	if err != nil {
 		return badInput(err)
 	}

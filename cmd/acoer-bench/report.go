@@ -46,7 +46,7 @@ func cmdReport(ctx context.Context, e env) error {
 		if err != nil {
 			return badInput(err)
 		}
-		if res, err = d.Recompute(*baseline, nil); err != nil {
+		if res, err = d.Recompute(*baseline); err != nil {
 			return badInput(err)
 		}
 		if d.Results != nil && *baseline == "" {

@@ -146,7 +146,6 @@ type runWiring struct {
 //				return t.Render(p)
 //			},
 //			Grade: metrics.Grade,
-//			// Stats: nil = bench's defaultStats(); switch that to MetricsStats() (bench/stats_metrics.go).
 //		}
 //		return deps, func() {}, nil
 //	}
