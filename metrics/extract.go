@@ -1,0 +1,284 @@
+package metrics
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Extraction rules, tried in this order on the response (after a closed <think>...</think> block
+// is cut away):
+//
+//	boxed        the last \boxed{...} / \fbox{...} (brace-matched; also "\boxed 5"); boxes that
+//	             directly precede it ("\boxed{-2} and \boxed{1}") are joined into a list "-2, 1"
+//	answer_is    "the (final) answer is X" (lm-eval's strict "The answer is", Qwen's "he answer is")
+//	hash         "#### X" (GSM8K reference format, lm-eval strict-match)
+//	answer_colon "Answer: X", "**Final Answer:** X"
+//	last_number  the last number in the text, thousands separators removed (lm-eval
+//	             flexible-extract, Qwen's use_last_number); a trailing a/b is kept
+//	none         nothing found
+//
+// For the text rules the answer is cut at the end of its sentence; a leading $...$ / \(...\) span
+// is taken whole; for numeric benchmarks (gsm8k, aime, amc) the first number of the snippet is kept.
+
+// Rule names recorded in Verdict.Rule.
+const (
+	RuleBoxed       = "boxed"
+	RuleAnswerIs    = "answer_is"
+	RuleHash        = "hash"
+	RuleAnswerColon = "answer_colon"
+	RuleLastNumber  = "last_number"
+	RuleNone        = "none"
+)
+
+// gradeMaxResponseLen bounds the response text searched (the tail is kept: answers come last).
+const gradeMaxResponseLen = 1 << 20
+
+type gradeBoxSpan struct {
+	start, end int // of the whole \boxed{...}
+	content    string
+	closed     bool
+}
+
+// gradeBoxes finds every \boxed / \fbox in s, in order.
+func gradeBoxes(s string) []gradeBoxSpan {
+	var out []gradeBoxSpan
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], `\boxed`)
+		k := strings.Index(s[i:], `\fbox`)
+		if j < 0 && k < 0 {
+			break
+		}
+		var at, n int
+		if j >= 0 && (k < 0 || j < k) {
+			at, n = i+j, len(`\boxed`)
+		} else {
+			at, n = i+k, len(`\fbox`)
+		}
+		p := at + n
+		// \boxed{...}, \boxed {...}, \boxed 5
+		q := p
+		for q < len(s) && (s[q] == ' ' || s[q] == '\t') {
+			q++
+		}
+		if q < len(s) && s[q] == '{' {
+			depth := 0
+			end := -1
+			for r := q; r < len(s); r++ {
+				c := s[r]
+				if c == '\\' && r+1 < len(s) && (s[r+1] == '{' || s[r+1] == '}') {
+					r++
+					continue
+				}
+				if c == '{' {
+					depth++
+				} else if c == '}' {
+					depth--
+					if depth == 0 {
+						end = r
+						break
+					}
+				}
+			}
+			if end < 0 {
+				out = append(out, gradeBoxSpan{start: at, end: len(s), content: s[q+1:], closed: false})
+				i = len(s)
+				continue
+			}
+			out = append(out, gradeBoxSpan{start: at, end: end + 1, content: s[q+1 : end], closed: true})
+			i = end + 1
+			continue
+		}
+		if p < len(s) && (s[p] == ' ' || s[p] == '\t') {
+			// "\boxed 5": up to $, a newline or a closing math delimiter
+			r := q
+			for r < len(s) && s[r] != '$' && s[r] != '\n' && !strings.HasPrefix(s[r:], `\]`) && !strings.HasPrefix(s[r:], `\)`) {
+				r++
+			}
+			if c := strings.TrimSpace(s[q:r]); c != "" {
+				out = append(out, gradeBoxSpan{start: at, end: r, content: c, closed: true})
+			}
+			i = r
+			continue
+		}
+		i = p
+	}
+	return out
+}
+
+var gradeBoxGapReplacer = strings.NewReplacer("$", "", `\]`, "", `\[`, "", `\)`, "", `\(`, "", ",", "", ";", "",
+	`\text{ and }`, "", `\text{and}`, "", " and ", "", " or ", "", `\quad`, "", `\qquad`, "", "&", "", `\\`, "")
+
+// gradeBoxedAnswer returns the content of the last closed box, joined with the boxes listed right
+// before it ("\boxed{1}, \boxed{2}" -> "1, 2"), and the content of the last box alone.
+func gradeBoxedAnswerBoth(s string) (joined, last string, ok bool) {
+	boxes := gradeBoxes(s)
+	n := len(boxes) - 1
+	for n >= 0 && !boxes[n].closed {
+		n--
+	}
+	if n < 0 {
+		return "", "", false
+	}
+	last = strings.TrimSpace(boxes[n].content)
+	parts := []string{last}
+	for m := n - 1; m >= 0 && boxes[m].closed; m-- {
+		gap := gradeBoxGapReplacer.Replace(" " + s[boxes[m].end:boxes[m+1].start] + " ")
+		if strings.TrimSpace(gap) != "" {
+			break
+		}
+		parts = append(parts, strings.TrimSpace(boxes[m].content))
+	}
+	if len(parts) == 1 {
+		return last, last, true
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, ", "), last, true
+}
+
+// gradeBoxedAnswer is the joined form of gradeBoxedAnswerBoth.
+func gradeBoxedAnswer(s string) (string, bool) {
+	j, _, ok := gradeBoxedAnswerBoth(s)
+	return j, ok
+}
+
+// LastBoxed returns the brace-matched content of the last \boxed{} / \fbox{} in s (how MATH golds
+// are read from solutions), and whether there was one.
+func LastBoxed(s string) (string, bool) {
+	_, last, ok := gradeBoxedAnswerBoth(s)
+	return last, ok
+}
+
+// gradeStripThink cuts a closed reasoning block. The answer is looked for after the last </think>.
+// A response whose template pre-filled <think> contains only </think>: it counts as opened and
+// closed. A response that opened <think> and never closed it is searched whole (as the reference
+// graders do: split on </think> keeps the whole text), with ThinkClosed=false recorded.
+func gradeStripThink(s string) (text string, opened, closed bool) {
+	opened = strings.Contains(s, "<think>")
+	if i := strings.LastIndex(s, "</think>"); i >= 0 {
+		return s[i+len("</think>"):], true, true
+	}
+	if opened {
+		s = strings.Replace(s, "<think>", "", 1)
+	}
+	return s, opened, false
+}
+
+var (
+	gradeAnswerIsRe    = regexp.MustCompile(`(?i)answer\s+(?:is|will\s+be)\s*:?\s*`)
+	gradeAnswerColonRe = regexp.MustCompile(`(?i)answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*`)
+	gradeHashRe        = regexp.MustCompile(`####\s*`)
+	gradeLastNumberRe  = regexp.MustCompile(`-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?|-?\.\d+`)
+	gradeNumberRe      = regexp.MustCompile(`-?\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+`)
+)
+
+// Extract returns the final answer of response for benchmark and the rule that found it (see the
+// Rule* constants). The answer is "" with rule "none" when nothing was found.
+func Extract(benchmark, response string) (answer, rule string) {
+	text, _, _ := gradeStripThink(response)
+	return gradeExtract(gradeCanonicalBenchmark(benchmark), text)
+}
+
+func gradeExtract(bench, text string) (string, string) {
+	if len(text) > gradeMaxResponseLen {
+		text = text[len(text)-gradeMaxResponseLen:]
+	}
+	numeric := bench != "math"
+	if j, ok := gradeBoxedAnswer(text); ok && strings.TrimSpace(j) != "" {
+		return j, RuleBoxed
+	}
+	if a := gradeAfterLast(text, gradeAnswerIsRe, numeric); a != "" {
+		return a, RuleAnswerIs
+	}
+	if a := gradeAfterLast(text, gradeHashRe, numeric); a != "" {
+		return a, RuleHash
+	}
+	if a := gradeAfterLast(text, gradeAnswerColonRe, numeric); a != "" {
+		return a, RuleAnswerColon
+	}
+	if a := gradeLastNumber(text); a != "" {
+		return a, RuleLastNumber
+	}
+	return "", RuleNone
+}
+
+func gradeLastNumber(text string) string {
+	ms := gradeLastNumberRe.FindAllString(text, -1)
+	if len(ms) == 0 {
+		return ""
+	}
+	return strings.ReplaceAll(ms[len(ms)-1], ",", "")
+}
+
+// gradeAfterLast returns the cleaned answer following the last match of re, or "".
+func gradeAfterLast(text string, re *regexp.Regexp, numeric bool) string {
+	locs := re.FindAllStringIndex(text, -1)
+	for k := len(locs) - 1; k >= 0; k-- {
+		if a := gradeSnippet(text[locs[k][1]:], numeric); a != "" {
+			return a
+		}
+	}
+	return ""
+}
+
+var gradeSentenceEnd = regexp.MustCompile(`\.(\s|$)|\s+I hope|\n`)
+
+// gradeSnippet cuts the answer out of the text that follows an answer phrase.
+func gradeSnippet(rest string, numeric bool) string {
+	rest = strings.TrimLeft(rest, " \t")
+	rest = strings.TrimLeft(rest, "\n")
+	rest = strings.TrimLeft(rest, " \t*_")
+	if len(rest) > 4096 {
+		rest = rest[:4096]
+	}
+	var s string
+	switch {
+	case strings.HasPrefix(rest, "$$"):
+		s = gradeUntil(rest[2:], "$$")
+	case strings.HasPrefix(rest, "$"):
+		s = gradeUntil(rest[1:], "$")
+	case strings.HasPrefix(rest, `\(`):
+		s = gradeUntil(rest[2:], `\)`)
+	case strings.HasPrefix(rest, `\[`):
+		s = gradeUntil(rest[2:], `\]`)
+	default:
+		s = rest
+		if loc := gradeSentenceEnd.FindStringIndex(s); loc != nil {
+			s = s[:loc[0]]
+		}
+	}
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "*_"))
+	if numeric {
+		m := gradeNumberRe.FindString(s)
+		if m == "" {
+			return ""
+		}
+		return strings.ReplaceAll(strings.NewReplacer("$", "", " ", "").Replace(m), ",", "")
+	}
+	// "The largest $n$ is 34": keep what follows the last " is "
+	if i := strings.LastIndex(s, " is "); i >= 0 && strings.Contains(s[:i], "$") {
+		s = strings.TrimSpace(s[i+4:])
+	}
+	if strings.Count(s, "$") >= 2 {
+		// a sentence with inline math: the last math span
+		parts := strings.Split(s, "$")
+		for k := len(parts) - 2; k >= 1; k -= 2 {
+			if t := strings.TrimSpace(parts[k]); t != "" {
+				s = t
+				break
+			}
+		}
+	}
+	return strings.TrimSpace(s)
+}
+
+func gradeUntil(s, closer string) string {
+	if i := strings.Index(s, closer); i >= 0 {
+		return s[:i]
+	}
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,185 @@
+package metrics
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Normalisation of an answer string before comparison, in the spirit of Qwen2.5-Math's
+// strip_string and Math-Verify's normalisation: math delimiters, \left/\right, spacing commands,
+// \dfrac/\tfrac, degree signs, percent signs (remembered), currency, trailing units in \text{} or
+// plain words after a number, "x \in", \emptyset, \mathbb{R}, relation spellings. Set braces \{ \}
+// become the runes ⦃ ⦄ so that they are told apart from grouping braces.
+
+var gradeUnicodeReplacer = strings.NewReplacer(
+	"−", "-", "–", "-", "—", "-", "×", `\times `, "÷", `\div `, "·", `\cdot `, "⋅", `\cdot `,
+	"π", `\pi `, "∞", `\infty `, "√", `\sqrt`, "≤", `\le `, "≥", `\ge `, "≠", `\ne `, "°", "",
+	"∅", `\emptyset `, "∪", `\cup `, "\u00a0", " ", "\u2009", " ", "\u202f", " ", "，", ",", "：", ":",
+	"\u200b", "", "\ufeff", "",
+)
+
+var gradeLatexReplacer = strings.NewReplacer(
+	// keep row separators intact before the single-character spacing commands below
+	`\\`, `\\`,
+	`\left.`, "", `\right.`, "", `\left`, "", `\right`, "",
+	`\biggl`, "", `\biggr`, "", `\Biggl`, "", `\Biggr`, "", `\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "",
+	`\bigg`, "", `\Bigg`, "", `\big`, "", `\Big`, "", `\middle`, "",
+	`\dfrac`, `\frac`, `\tfrac`, `\frac`, `\cfrac`, `\frac`, `\dbinom`, `\binom`, `\tbinom`, `\binom`,
+	`\displaystyle`, "", `\textstyle`, "", `\scriptstyle`, "",
+	`,\! `, ",", `,\!`, ",", `{,}`, ",", `\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\>`, " ", `\ `, " ",
+	`\qquad`, " ", `\quad`, " ", "~", " ",
+	`^{\circ}`, "", `^\circ`, "", `^{\degree}`, "", `\degree`, "", `\circ`, "",
+	`\%`, "", "%", "", `\$`, "", "$", "",
+	`\(`, "", `\)`, "", `\[`, "", `\]`, "",
+	`\{`, "⦃", `\}`, "⦄", `\lbrace`, "⦃", `\rbrace`, "⦄",
+	`\leqslant`, `\le `, `\geqslant`, `\ge `, `\leq`, `\le `, `\geq`, `\ge `, `\neq`, `\ne `,
+	`\lt`, "<", `\gt`, ">", "<=", `\le `, ">=", `\ge `, "!=", `\ne `, "=<", `\le `, "=>", `\ge `,
+	`\varnothing`, "∅", `\emptyset`, "∅",
+	`\mathbb{R}`, `(-\infty,\infty)`, `\mathbb R`, `(-\infty,\infty)`, `\R `, `(-\infty,\infty)`,
+	`\infin`, `\infty`, `\textbf{`, `\text{`, `\textnormal{`, `\text{`, `\textrm{`, `\text{`,
+	`\textit{`, `\text{`, `\textsf{`, `\text{`, `\mbox{`, `\text{`, `\hbox{`, `\text{`,
+	`\mathrm{`, `\text{`, `\rm{`, `\text{`,
+	`\ldots`, `\dots`, `\cdots`, `\dots`, `\dotsb`, `\dots`, `\dotsc`, `\dots`, "...", `\dots`, "…", `\dots`,
+	"\n", " ", "\t", " ", "\r", " ",
+)
+
+var (
+	// a trailing unit in \text{...}, possibly squared: 15\text{ cm}^2, 5.4 \text{ cents}
+	gradeTrailingTextUnit = regexp.MustCompile(`\\text\{[^{}]*\}\s*(\^\s*\{?\s*[23]\s*\}?)?\s*$`)
+	gradeTextWrap         = regexp.MustCompile(`\\text\{([^{}]*)\}`)
+	// plain words after a number: "125 miles", "28 percent", "5 sq m"
+	gradeNumberThenWords = regexp.MustCompile(`^(-?[0-9][0-9.,]*|-?\.[0-9]+)\s+([a-zA-Z]{2,}[a-zA-Z. ]*?)(\^\s*\{?[23]\}?)?\s*$`)
+	gradeSetMembership   = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
+	gradeAndWord         = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
+	gradeInfinityWord    = regexp.MustCompile(`\b(infinity|inf)\b`)
+)
+
+// gradePercentWords are the words that mean "%" after a number.
+var gradePercentWords = map[string]bool{"percent": true, "percentage": true, "pct": true, "per cent": true}
+
+// NormalizeAnswer returns the normalised form of an answer that the comparer works on (math
+// delimiters, spacing, \left/\right, units, degree and percent signs removed). Two answers with
+// the same normalised form are always equivalent; it is a cheap key for grouping answers (maj@k).
+func NormalizeAnswer(s string) string {
+	n, _ := gradeNormalize(s)
+	return n
+}
+
+// gradeNormalize returns the normalised answer and whether it carried a percent sign.
+func gradeNormalize(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, `\boxed`) || strings.Contains(s, `\fbox`) {
+		if inner, ok := gradeBoxedAnswer(s); ok {
+			s = inner
+		}
+	}
+	s = gradeUnicodeReplacer.Replace(s)
+	pct := strings.Contains(s, "%")
+	s = gradeLatexReplacer.Replace(s)
+	s = strings.TrimSpace(s)
+	// trailing units in \text{}: keep what precedes when there is something
+	for range 3 {
+		loc := gradeTrailingTextUnit.FindStringIndex(s)
+		if loc == nil || loc[0] == 0 {
+			break
+		}
+		unit := strings.ToLower(s[loc[0]:loc[1]])
+		prefix := strings.TrimSpace(s[:loc[0]])
+		if prefix == "" || strings.HasSuffix(prefix, "=") || strings.HasSuffix(prefix, ",") {
+			break
+		}
+		if strings.Contains(unit, "percent") {
+			pct = true
+		}
+		s = prefix
+	}
+	s = gradeTextWrap.ReplaceAllString(s, "$1")
+	s = gradeSetMembership.ReplaceAllString(s, "")
+	if m := gradeNumberThenWords.FindStringSubmatch(s); m != nil {
+		w := strings.ToLower(strings.TrimSpace(strings.TrimRight(m[2], ". ")))
+		if gradePercentWords[w] {
+			pct = true
+		}
+		s = m[1]
+	}
+	if strings.Contains(s, "inf") {
+		s = gradeInfinityWord.ReplaceAllString(s, `\infty`)
+	}
+	if strings.Contains(s, "and") || strings.Contains(s, "or") {
+		s = gradeAndWord.ReplaceAllString(s, ", ")
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	// sentence punctuation around the answer
+	for {
+		t := strings.TrimSpace(s)
+		switch {
+		case strings.HasSuffix(t, ",") || strings.HasSuffix(t, ";"):
+			t = t[:len(t)-1]
+		case strings.HasSuffix(t, ".") && !strings.HasSuffix(t, ".."):
+			t = t[:len(t)-1]
+		case strings.HasPrefix(t, ":"):
+			t = t[1:]
+		case strings.HasPrefix(t, ","):
+			t = t[1:]
+		}
+		t = strings.TrimSpace(t)
+		if t == s {
+			break
+		}
+		s = t
+	}
+	// one pair of grouping braces around everything: {5} -> 5 (but not {1,2}, a set)
+	for len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}' && gradeMatchingClose(s, 0) == len(s)-1 && !strings.Contains(s, ",") {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s, pct
+}
+
+// gradeKey is the cheapest comparison form: no spaces, no grouping braces around \text, lower case.
+func gradeKey(s string) string {
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			continue
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}
+
+// gradeMatchingClose returns the index of the bracket closing the one at i (any of ( [ { ⦃ closed
+// by any of ) ] } ⦄, so that half-open intervals match), or -1.
+func gradeMatchingClose(s string, i int) int {
+	depth := 0
+	for j := i; j < len(s); {
+		c := s[j]
+		w := 1
+		switch {
+		case c == '\\' && j+1 < len(s):
+			w = 2
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case strings.HasPrefix(s[j:], "⦃"):
+			depth++
+			w = len("⦃")
+		case strings.HasPrefix(s[j:], "⦄"):
+			depth--
+			w = len("⦄")
+		}
+		if depth == 0 {
+			return j
+		}
+		if depth < 0 {
+			return -1
+		}
+		j += w
+	}
+	return -1
+}
