@@ -184,6 +184,9 @@ func gradeParseVal(s string, b *gradeBudget, depth int) gradeVal {
 		}
 		v := gradeVal{kind: gvList}
 		for _, p := range gradeMergeThousands(parts) {
+			if strings.TrimSpace(p) == "" {
+				continue // "7, -2, and -5"
+			}
 			v.elems = gradeAppendFlat(v.elems, gradeParseVal(p, b, depth+1))
 		}
 		return v
@@ -197,7 +200,7 @@ func gradeParseVal(s string, b *gradeBudget, depth int) gradeVal {
 			if end := gradeMatchingClose(s, 0); end >= 0 && end+len(gradeCloserAt(s, end)) == len(s) {
 				closer := gradeCloserAt(s, end)
 				inner := s[len(open):end]
-				parts := gradeMergeThousands(gradeSplitTop(inner, ","))
+				parts := gradeSplitTop(inner, ",") // no thousands merging inside brackets: [-36,104] is an interval
 				switch {
 				case open == "⦃" || (open == "{" && len(parts) > 1):
 					if strings.TrimSpace(inner) == "" {

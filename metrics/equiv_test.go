@@ -31,7 +31,7 @@ var equivCases = []equivCase{
 	{"1,000.99", "1000.99", true},
 	{"10,\\!080", "10080", true},
 	{"11,\\! 111,\\! 111,\\! 100", "11111111100", true},
-	{"32, 349", "32349", false}, // mv
+	{"32, 349", "32349", false},   // mv
 	{"32,\\! 349", "32349", true}, // mv
 	{"14{,}916", "14916", true},   // mv
 	{"\\$1,000.99", "1000.99", true},
@@ -40,7 +40,7 @@ var equivCases = []equivCase{
 	{"18.9", "\\$18.90", true},
 	{"3", "4", false},
 	{"100", "1000", false},
-	{"0.1", "0.10001", true},   // rel tol 1e-4
+	{"0.1", "0.10001", true}, // rel tol 1e-4
 	{"0.1", "0.1002", false},
 	{"33.3", "\\frac{100}{3}", false},
 	{"33.333333", "\\frac{100}{3}", true},
@@ -60,11 +60,11 @@ var equivCases = []equivCase{
 	{"\\frac{10}{-9}", "-\\frac{10}{9}", true},
 	{"\\frac{1}{3}", "\\frac{1}{4}", false},
 	{"\\frac{3}{1}", "3", true},
-	{"\\frac3{3}", "1", true},   // mv
+	{"\\frac3{3}", "1", true}, // mv
 	{"\\cfrac{1}{3}", "1/3", true},
 	{"\\frac{\\frac{1}{2}}{3}", "\\frac{1}{6}", true},
-	{"1\\frac{4}{5}", "\\frac{9}{5}", true},   // mixed number
-	{"137 \\frac{1}{2}", "137.5", true},       // mixed number
+	{"1\\frac{4}{5}", "\\frac{9}{5}", true}, // mixed number
+	{"137 \\frac{1}{2}", "137.5", true},     // mixed number
 	{"2\\frac{1}{2}", "1", false},
 	{"0.3333", "\\frac{1}{3}", true},
 	// radicals and pi
@@ -81,9 +81,9 @@ var equivCases = []equivCase{
 	{"\\sqrt[4]{16}", "2", true},
 	{"\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}", true},
 	{"\\frac{\\sqrt{\\sqrt{11}+\\sqrt{194}}}{2\\sqrt{33}+15}", "\\frac{\\sqrt{\\sqrt{11}+\\sqrt{194}}}{15+2\\sqrt{33}}", true}, // qwen
-	{"\\frac{1+\\sqrt{5}}{2}", "2", false},                                 // qwen
-	{"\\frac{34}{16}+\\frac{\\sqrt{1358}}{16}", "4", false},               // qwen
-	{"\\frac{10\\sqrt{10.5}}{27}", "\\frac{5\\sqrt{42}}{27}", true},        // mv issue 12
+	{"\\frac{1+\\sqrt{5}}{2}", "2", false},                          // qwen
+	{"\\frac{34}{16}+\\frac{\\sqrt{1358}}{16}", "4", false},         // qwen
+	{"\\frac{10\\sqrt{10.5}}{27}", "\\frac{5\\sqrt{42}}{27}", true}, // mv issue 12
 	{"3\\pi", "3 \\pi", true},
 	{"\\pi", "3.14159265", true},
 	{"\\pi", "3.14", false},
@@ -172,9 +172,9 @@ var equivCases = []equivCase{
 	{"(1,2]", "[1,2]", false},
 	{"[1,2]", "(1,2]", false},
 	{"(1,2]", "(1,2]", true},
-	{"[0,1)", "[0,1)", true},   // mv
-	{"[0,1)", "[0,9)", false},  // mv
-	{"[0,9)", "(0,9)", false},  // mv
+	{"[0,1)", "[0,1)", true},                                           // mv
+	{"[0,1)", "[0,9)", false},                                          // mv
+	{"[0,9)", "(0,9)", false},                                          // mv
 	{"(0.6,2.6667]", "\\left(\\frac{3}{5},\\frac{8}{3}\\right]", true}, // qwen (rel tol)
 	{"(3,4]", "(3,4]", true},
 	{"(3,4)", "(3,4]", false},
@@ -231,17 +231,17 @@ var equivCases = []equivCase{
 	{"x = 5", "5", true},
 	{"x=5", "x=5", true},
 	{"5", "x=5", true},
-	{"k = 1", "1", true},        // mv
-	{"1", "k=1", true},          // mv
+	{"k = 1", "1", true}, // mv
+	{"1", "k=1", true},   // mv
 	{"x=11", "x = 5+5+1 = 7 =11", true},
-	{"x = 5+5+1 = 7 =11", "x = 11", true}, // mv
+	{"x = 5+5+1 = 7 =11", "x = 11", true},  // mv
 	{"z = 3+3 = 2", "z = 1 + 1 = 2", true}, // mv
-	{"x=1/3\\approx1.3", "1/3", true},    // mv
-	{"x\\approx11", "11", true},          // mv
-	{"11a+c", "7 = 11a+c", false},        // mv
-	{"0", "a +3z = 0", false},            // mv
-	{"1", "2x + z = 1", false},           // mv
-	{"0", "a^2 + b = 0", false},          // mv
+	{"x=1/3\\approx1.3", "1/3", true},      // mv
+	{"x\\approx11", "11", true},            // mv
+	{"11a+c", "7 = 11a+c", false},          // mv
+	{"0", "a +3z = 0", false},              // mv
+	{"1", "2x + z = 1", false},             // mv
+	{"0", "a^2 + b = 0", false},            // mv
 	{"y = 2x + 3", "y=2x+3", true},
 	{"y = 3 + 2x", "y=2x+3", true},
 	{"2x - y + 3 = 0", "y=2x+3", true},

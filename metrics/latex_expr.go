@@ -81,6 +81,12 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 				j++
 			}
+			// thousands separators left inside braces: \frac{12}{5,525}
+			if j-i <= 3 && s[i] != '0' {
+				for j+4 <= len(s) && s[j] == ',' && gradeAllDigits(s[j+1:j+4]) && (j+4 == len(s) || !(s[j+4] >= '0' && s[j+4] <= '9')) {
+					j += 4
+				}
+			}
 			// thousands groups separated by one space: "1 000 000"
 			for j+4 <= len(s) && s[j] == ' ' && gradeAllDigits(s[j+1:j+4]) && (j+4 == len(s) || !(s[j+4] >= '0' && s[j+4] <= '9')) && s[i] != '.' {
 				j += 4
@@ -104,7 +110,7 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 					j = k
 				}
 			}
-			toks = append(toks, gradeTok{gtNum, strings.ReplaceAll(s[i:j], " ", "")})
+			toks = append(toks, gradeTok{gtNum, strings.NewReplacer(" ", "", ",", "").Replace(s[i:j])})
 			i = j
 		case c == '\\':
 			j := i + 1
