@@ -79,7 +79,7 @@ func EquivalentContext(ctx context.Context, pred, gold string) (ok bool, reason 
 }
 
 func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
-	if len(pred) > 4*gradeMaxAnswerLen || len(gold) > 4*gradeMaxAnswerLen {
+	if len(pred) > gradeMaxAnswerLen || len(gold) > gradeMaxAnswerLen {
 		return strings.TrimSpace(pred) == strings.TrimSpace(gold), "answer too long"
 	}
 	np, pctP := gradeNormalize(pred)
@@ -429,8 +429,23 @@ func gradeOrdered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
 }
 
 func gradeUnordered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
-	if len(p) != len(g) || len(p) > 256 {
+	if len(p) != len(g) {
 		return false
+	}
+	if len(p) > 64 {
+		// long lists: compare the sorted normal forms only (bounded work)
+		kp, kg := make([]string, len(p)), make([]string, len(g))
+		for i := range p {
+			kp[i], kg[i] = gradeValKey(p[i]), gradeValKey(g[i])
+		}
+		gradeSortStrings(kp)
+		gradeSortStrings(kg)
+		for i := range kp {
+			if kp[i] != kg[i] {
+				return false
+			}
+		}
+		return true
 	}
 	used := make([]bool, len(p))
 outer:
@@ -535,11 +550,16 @@ func gradeSimpleLHS(s string) bool {
 	return len(s) <= 2 && !gradeAllDigits(s) && !strings.ContainsAny(s, "0123456789.")
 }
 
+var (
+	gradeChoiceReplacer  = strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", "{", "", "}", "", " ", "")
+	gradeTextKeyReplacer = strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", `\mathbf`, "", "{", "", "}", "")
+)
+
 var gradeChoiceRe = regexp.MustCompile(`^\(?([A-Ea-e])\)?$`)
 
 // gradeChoice returns the letter of a multiple-choice answer "(C)", "C", "\text{(C)}", or "".
 func gradeChoice(s string) string {
-	k := strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", "{", "", "}", "", " ", "").Replace(s)
+	k := gradeChoiceReplacer.Replace(s)
 	if m := gradeChoiceRe.FindStringSubmatch(k); m != nil {
 		return strings.ToUpper(m[1])
 	}
@@ -559,7 +579,7 @@ func gradeWordy(s string) bool {
 }
 
 func gradeTextKey(s string) string {
-	return gradeKey(strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", `\mathbf`, "", "{", "", "}", "").Replace(s))
+	return gradeKey(gradeTextKeyReplacer.Replace(s))
 }
 
 func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
@@ -788,4 +808,21 @@ func gradeSortStrings(s []string) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// gradeValKey is a string form of a parsed value (for the bounded comparison of long lists).
+func gradeValKey(v gradeVal) string {
+	if v.kind == gvScalar {
+		return gradeKey(v.text)
+	}
+	var sb strings.Builder
+	sb.WriteString(v.open)
+	for i, e := range v.elems {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(gradeValKey(e))
+	}
+	sb.WriteString(v.close)
+	return sb.String()
 }

@@ -94,7 +94,7 @@ func gradeBoxes(s string) []gradeBoxSpan {
 			for r < len(s) && s[r] != '$' && s[r] != '\n' && !strings.HasPrefix(s[r:], `\]`) && !strings.HasPrefix(s[r:], `\)`) {
 				r++
 			}
-			if c := strings.TrimSpace(s[q:r]); c != "" {
+			if c := strings.TrimRight(strings.TrimSpace(s[q:r]), ".,;"); c != "" {
 				out = append(out, gradeBoxSpan{start: at, end: r, content: c, closed: true})
 			}
 			i = r
@@ -214,13 +214,15 @@ func gradeLastNumber(text string) string {
 // gradeAfterLast returns the cleaned answer following the last match of re, or "".
 func gradeAfterLast(text string, re *regexp.Regexp, numeric bool) string {
 	locs := re.FindAllStringIndex(text, -1)
-	for k := len(locs) - 1; k >= 0; k-- {
+	for k := len(locs) - 1; k >= 0 && k >= len(locs)-3; k-- {
 		if a := gradeSnippet(text[locs[k][1]:], numeric); a != "" {
 			return a
 		}
 	}
 	return ""
 }
+
+var gradeNumCleaner = strings.NewReplacer("$", "", " ", "")
 
 var gradeSentenceEnd = regexp.MustCompile(`\.(\s|$)|\s+I hope|\n`)
 
@@ -254,7 +256,7 @@ func gradeSnippet(rest string, numeric bool) string {
 		if m == "" {
 			return ""
 		}
-		return strings.ReplaceAll(strings.NewReplacer("$", "", " ", "").Replace(m), ",", "")
+		return strings.ReplaceAll(gradeNumCleaner.Replace(m), ",", "")
 	}
 	// "The largest $n$ is 34": keep what follows the last " is "
 	if i := strings.LastIndex(s, " is "); i >= 0 && strings.Contains(s[:i], "$") {

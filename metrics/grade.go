@@ -14,12 +14,14 @@ const (
 	BenchAMC   = "amc"
 )
 
+var gradeBenchNameReplacer = strings.NewReplacer("-", "", "_", "", " ", "")
+
 // CanonicalBenchmark maps a benchmark or dataset name to its grading family: gsm8k; math (math,
 // math500, minerva_math, ...); aime (aime, aime24, aime25, aime2024, ...); amc (amc, amc23, ...).
 // Unknown names grade with the math rules (the most general) and report ok=false.
 func CanonicalBenchmark(name string) (family string, ok bool) {
 	n := strings.ToLower(strings.TrimSpace(name))
-	n = strings.NewReplacer("-", "", "_", "", " ", "").Replace(n)
+	n = gradeBenchNameReplacer.Replace(n)
 	switch {
 	case strings.HasPrefix(n, "gsm"):
 		return BenchGSM8K, true

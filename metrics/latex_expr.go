@@ -110,7 +110,7 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 					j = k
 				}
 			}
-			toks = append(toks, gradeTok{gtNum, strings.NewReplacer(" ", "", ",", "").Replace(s[i:j])})
+			toks = append(toks, gradeTok{gtNum, gradeNumTokReplacer.Replace(s[i:j])})
 			i = j
 		case c == '\\':
 			j := i + 1
@@ -147,6 +147,8 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 	}
 	return toks, nil
 }
+
+var gradeNumTokReplacer = strings.NewReplacer(" ", "", ",", "")
 
 func gradeAllDigits(s string) bool {
 	if s == "" {

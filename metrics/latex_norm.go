@@ -68,6 +68,9 @@ func NormalizeAnswer(s string) string {
 // gradeNormalize returns the normalised answer and whether it carried a percent sign.
 func gradeNormalize(s string) (string, bool) {
 	s = strings.TrimSpace(s)
+	if len(s) > 4*gradeMaxAnswerLen {
+		return s, false
+	}
 	if strings.Contains(s, `\boxed`) || strings.Contains(s, `\fbox`) {
 		if inner, ok := gradeBoxedAnswer(s); ok {
 			s = inner
@@ -129,7 +132,10 @@ func gradeNormalize(s string) (string, bool) {
 		s = t
 	}
 	// one pair of grouping braces around everything: {5} -> 5 (but not {1,2}, a set)
-	for len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}' && gradeMatchingClose(s, 0) == len(s)-1 && !strings.Contains(s, ",") {
+	for k := 0; k < 8; k++ {
+		if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' || gradeMatchingClose(s, 0) != len(s)-1 || strings.Contains(s, ",") {
+			break
+		}
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
 	return s, pct
