@@ -75,6 +75,7 @@ func EquivalentContext(ctx context.Context, pred, gold string) (ok bool, reason 
 			}
 		}
 	}()
+	b.check()
 	return gradeEquivalent(pred, gold, b)
 }
 

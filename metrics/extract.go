@@ -42,17 +42,24 @@ type gradeBoxSpan struct {
 // gradeBoxes finds every \boxed / \fbox in s, in order.
 func gradeBoxes(s string) []gradeBoxSpan {
 	var out []gradeBoxSpan
+	// next occurrence of each name at or after i (-1: none left); recomputed only when passed, so
+	// the scan stays linear
+	nextBoxed, nextFbox := -2, -2
 	for i := 0; i < len(s); {
-		j := strings.Index(s[i:], `\boxed`)
-		k := strings.Index(s[i:], `\fbox`)
-		if j < 0 && k < 0 {
+		if nextBoxed != -1 && nextBoxed < i {
+			nextBoxed = gradeIndexFrom(s, `\boxed`, i)
+		}
+		if nextFbox != -1 && nextFbox < i {
+			nextFbox = gradeIndexFrom(s, `\fbox`, i)
+		}
+		if nextBoxed < 0 && nextFbox < 0 {
 			break
 		}
 		var at, n int
-		if j >= 0 && (k < 0 || j < k) {
-			at, n = i+j, len(`\boxed`)
+		if nextBoxed >= 0 && (nextFbox < 0 || nextBoxed < nextFbox) {
+			at, n = nextBoxed, len(`\boxed`)
 		} else {
-			at, n = i+k, len(`\fbox`)
+			at, n = nextFbox, len(`\fbox`)
 		}
 		p := at + n
 		// \boxed{...}, \boxed {...}, \boxed 5
@@ -105,6 +112,16 @@ func gradeBoxes(s string) []gradeBoxSpan {
 	return out
 }
 
+func gradeIndexFrom(s, sub string, from int) int {
+	if j := strings.Index(s[from:], sub); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// gradeMaxJoinedBoxes bounds how many adjacent boxes are joined into one list answer.
+const gradeMaxJoinedBoxes = 64
+
 var gradeBoxGapReplacer = strings.NewReplacer("$", "", `\]`, "", `\[`, "", `\)`, "", `\(`, "", ",", "", ";", "",
 	`\text{ and }`, "", `\text{and}`, "", " and ", "", " or ", "", `\quad`, "", `\qquad`, "", "&", "", `\\`, "")
 
@@ -121,7 +138,7 @@ func gradeBoxedAnswerBoth(s string) (joined, last string, ok bool) {
 	}
 	last = strings.TrimSpace(boxes[n].content)
 	parts := []string{last}
-	for m := n - 1; m >= 0 && boxes[m].closed; m-- {
+	for m := n - 1; m >= 0 && boxes[m].closed && len(parts) < gradeMaxJoinedBoxes; m-- {
 		gap := gradeBoxGapReplacer.Replace(" " + s[boxes[m].end:boxes[m+1].start] + " ")
 		if strings.TrimSpace(gap) != "" {
 			break
@@ -166,9 +183,9 @@ func gradeStripThink(s string) (text string, opened, closed bool) {
 }
 
 var (
-	gradeAnswerIsRe    = regexp.MustCompile(`(?i)answer\s+(?:is|will\s+be)\s*:?\s*`)
-	gradeAnswerColonRe = regexp.MustCompile(`(?i)answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*`)
-	gradeHashRe        = regexp.MustCompile(`####\s*`)
+	gradeAnswerIsRe    = regexp.MustCompile(`^(?i)answer\s+(?:is|will\s+be)\s*:?\s*`)
+	gradeAnswerColonRe = regexp.MustCompile(`^(?i)answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*`)
+	gradeHashRe        = regexp.MustCompile(`^####\s*`)
 	gradeLastNumberRe  = regexp.MustCompile(`-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?|-?\.\d+`)
 	gradeNumberRe      = regexp.MustCompile(`-?\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+`)
 )
@@ -188,13 +205,13 @@ func gradeExtract(bench, text string) (string, string) {
 	if j, ok := gradeBoxedAnswer(text); ok && strings.TrimSpace(j) != "" {
 		return j, RuleBoxed
 	}
-	if a := gradeAfterLast(text, gradeAnswerIsRe, numeric); a != "" {
+	if a := gradeAfterLast(text, "answer", gradeAnswerIsRe, numeric); a != "" {
 		return a, RuleAnswerIs
 	}
-	if a := gradeAfterLast(text, gradeHashRe, numeric); a != "" {
+	if a := gradeAfterLast(text, "####", gradeHashRe, numeric); a != "" {
 		return a, RuleHash
 	}
-	if a := gradeAfterLast(text, gradeAnswerColonRe, numeric); a != "" {
+	if a := gradeAfterLast(text, "answer", gradeAnswerColonRe, numeric); a != "" {
 		return a, RuleAnswerColon
 	}
 	if a := gradeLastNumber(text); a != "" {
@@ -203,19 +220,57 @@ func gradeExtract(bench, text string) (string, string) {
 	return "", RuleNone
 }
 
+// gradeLastIndexFold returns the last index of the lower-case ASCII literal w in s[:end] in any
+// letter case, or -1.
+func gradeLastIndexFold(s, w string, end int) int {
+	for i := min(end, len(s)) - len(w); i >= 0; i-- {
+		if s[i]|0x20 != w[0]|0x20 {
+			continue
+		}
+		j := 1
+		for j < len(w) && s[i+j]|0x20 == w[j]|0x20 {
+			j++
+		}
+		if j == len(w) {
+			return i
+		}
+	}
+	return -1
+}
+
 func gradeLastNumber(text string) string {
-	ms := gradeLastNumberRe.FindAllString(text, -1)
+	// the last number ends at the last digit: search a window before it
+	i := strings.LastIndexAny(text, "0123456789")
+	if i < 0 {
+		return ""
+	}
+	lo := max(0, i-256)
+	ms := gradeLastNumberRe.FindAllString(text[lo:i+1], -1)
 	if len(ms) == 0 {
 		return ""
 	}
 	return strings.ReplaceAll(ms[len(ms)-1], ",", "")
 }
 
-// gradeAfterLast returns the cleaned answer following the last match of re, or "".
-func gradeAfterLast(text string, re *regexp.Regexp, numeric bool) string {
-	locs := re.FindAllStringIndex(text, -1)
-	for k := len(locs) - 1; k >= 0 && k >= len(locs)-3; k-- {
-		if a := gradeSnippet(text[locs[k][1]:], numeric); a != "" {
+// gradeAfterLast returns the cleaned answer following the last phrase that starts with literal
+// and matches the anchored re, or "". At most three matching phrases (from the end) are tried, and
+// at most 10000 occurrences of the literal are looked at, so the work stays linear.
+func gradeAfterLast(text, literal string, re *regexp.Regexp, numeric bool) string {
+	tried := 0
+	end := len(text)
+	for n := 0; n < 10000 && tried < 3; n++ {
+		i := gradeLastIndexFold(text, literal, end)
+		if i < 0 {
+			return ""
+		}
+		end = i + len(literal) - 1
+		window := text[i:min(len(text), i+128)]
+		loc := re.FindStringIndex(window)
+		if loc == nil {
+			continue
+		}
+		tried++
+		if a := gradeSnippet(text[i+loc[1]:], numeric); a != "" {
 			return a
 		}
 	}

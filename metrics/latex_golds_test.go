@@ -15,7 +15,10 @@ func gradeWalkScalars(v gradeVal, f func(string)) {
 	}
 }
 
-func TestDiagUnparsed(t *testing.T) {
+// TestMATHGoldsParse: every MATH gold that is not text parses into expressions (parser coverage);
+// the known exceptions are ratios and clock times, compared as normalised strings.
+func TestMATHGoldsParse(t *testing.T) {
+	known := map[string]bool{"3:1": true, "1:2": true, "1:1": true, "1:03 PM": true, "4:30 p.m": true}
 	shared := gradeSharedDir(t)
 	recs := gradeReadGolds(t, shared, "math")
 	b := newGradeBudget(context.Background())
@@ -29,12 +32,12 @@ func TestDiagUnparsed(t *testing.T) {
 			}
 			parts, _ := gradeSplitRel(s)
 			for _, p := range parts {
-				if _, err := gradeParseExpr(p, b); err != nil {
+				if _, err := gradeParseExpr(p, b); err != nil && !known[p] {
 					n++
-					t.Logf("%q -> %q", r.gold, p)
+					t.Errorf("gold %q: %q does not parse", r.gold, p)
 				}
 			}
 		})
 	}
-	t.Logf("%d unparsed", n)
+	t.Logf("%d golds, %d unexpected parse failures", len(recs), n)
 }
