@@ -26,10 +26,11 @@ import (
 //     include_percentage, limited to answers that mention percent).
 
 const (
-	gradeRelTol    = 1e-4
-	gradeAbsTol    = 1e-9
-	gradeSymRelTol = 1e-6
-	gradeSymPoints = 6
+	gradeRelTol      = 1e-4
+	gradeExactRelTol = 1e-9
+	gradeAbsTol      = 1e-9
+	gradeSymRelTol   = 1e-6
+	gradeSymPoints   = 6
 )
 
 type gradeValKind uint8
@@ -93,6 +94,9 @@ func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
 	}
 	if len(np) > gradeMaxAnswerLen || len(ng) > gradeMaxAnswerLen {
 		return false, "answer too long"
+	}
+	if c := gradeChoice(ng); c != "" {
+		return gradePredChoice(np) == c, ""
 	}
 	vp := gradeParseVal(np, b, 0)
 	vg := gradeParseVal(ng, b, 0)
@@ -567,6 +571,28 @@ func gradeChoice(s string) string {
 	return ""
 }
 
+var (
+	gradeChoiceParenRe = regexp.MustCompile(`\(([A-E])\)`)
+	gradeChoiceWordRe  = regexp.MustCompile(`\b([A-E])\b`)
+)
+
+// gradePredChoice finds the choice letter in a predicted answer the way Qwen's choice_answer_clean
+// does: "(D) 1,008,016" -> D, "\textbf{(C)}\ 12" -> C; a parenthesised letter first, else the last
+// standalone letter A-E.
+func gradePredChoice(s string) string {
+	if c := gradeChoice(s); c != "" {
+		return c
+	}
+	k := strings.ToUpper(gradeChoiceReplacer.Replace(s))
+	if ms := gradeChoiceParenRe.FindAllStringSubmatch(k, -1); len(ms) > 0 {
+		return ms[len(ms)-1][1]
+	}
+	if ms := gradeChoiceWordRe.FindAllStringSubmatch(k, -1); len(ms) > 0 {
+		return ms[len(ms)-1][1]
+	}
+	return ""
+}
+
 var gradeWordRe = regexp.MustCompile(`[a-zA-Z]{3,}`)
 var gradeCmdRe = regexp.MustCompile(`\\[a-zA-Z]+`)
 
@@ -589,7 +615,7 @@ func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
 		return true
 	}
 	if c := gradeChoice(g); c != "" {
-		return gradeChoice(p) == c
+		return gradePredChoice(p) == c
 	}
 	if gradeWordy(p) || gradeWordy(g) {
 		return gradeTextKey(p) == gradeTextKey(g)
@@ -601,7 +627,7 @@ func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
 		return gradeExprEqual(p, g, pct, b)
 	case len(gops) == 0:
 		// pred "x = 5" (or "x = 2+3 = 5") against gold "5": the last side
-		if gradeAllEq(pops) && (gradeSimpleLHS(pp[0]) || len(pp) > 2) {
+		if gradeAllEq(pops) && (gradeSimpleLHS(pp[0]) || len(pp) > 2 || pp[0] == "") {
 			last := pp[len(pp)-1]
 			if pops[len(pops)-1] == `\approx` && len(pp) > 2 {
 				last = pp[len(pp)-2]
@@ -654,12 +680,18 @@ func gradeExprEqual(p, g string, pct bool, b *gradeBudget) bool {
 	gradeCollectVars(np, vars)
 	gradeCollectVars(ng, vars)
 	if len(vars) == 0 {
+		// decimals are approximations: relative tolerance 1e-4 (Qwen's isclose); two exact forms
+		// (integers, fractions, radicals, pi) must agree up to float noise, so 70\sqrt{2} is not 99
+		tol := gradeExactRelTol
+		if gradeHasDecimal(p) || gradeHasDecimal(g) {
+			tol = gradeRelTol
+		}
 		vp, vg := gradeEval(np, nil, b), gradeEval(ng, nil, b)
-		if gradeClose(vp, vg, gradeRelTol) {
+		if gradeClose(vp, vg, tol) {
 			return true
 		}
 		if pct && imag(vg) == 0 && imag(vp) == 0 {
-			return gradeClose(vp, vg/100, gradeRelTol) || gradeClose(vp, vg*100, gradeRelTol)
+			return gradeClose(vp, vg/100, tol) || gradeClose(vp, vg*100, tol)
 		}
 		return false
 	}
@@ -826,4 +858,17 @@ func gradeValKey(v gradeVal) string {
 	}
 	sb.WriteString(v.close)
 	return sb.String()
+}
+
+// gradeHasDecimal reports whether s contains a decimal literal ("3.5", ".25") or scientific notation.
+func gradeHasDecimal(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
+			return true
+		}
+		if (s[i] == 'e' || s[i] == 'E') && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+			return true
+		}
+	}
+	return false
 }

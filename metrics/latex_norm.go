@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -105,6 +106,10 @@ func gradeNormalize(s string) (string, bool) {
 		}
 		s = m[1]
 	}
+	s = gradeStripUnitWords(s)
+	if n, ok := gradeWordNumber(s); ok {
+		s = n
+	}
 	if strings.Contains(s, "inf") {
 		s = gradeInfinityWord.ReplaceAllString(s, `\infty`)
 	}
@@ -188,4 +193,83 @@ func gradeMatchingClose(s string, i int) int {
 		j += w
 	}
 	return -1
+}
+
+// gradeUnitWords are plain-text units removed after an answer ("\frac{1}{2} inch", "3 square feet").
+var gradeUnitWords = map[string]bool{
+	"cm": true, "mm": true, "km": true, "m": false, "meter": true, "meters": true, "metre": true, "metres": true,
+	"inch": true, "inches": true, "foot": true, "feet": true, "ft": true, "yard": true, "yards": true,
+	"mile": true, "miles": true, "mph": true, "kg": true, "g": false, "gram": true, "grams": true, "pound": true,
+	"pounds": true, "lb": true, "lbs": true, "ounce": true, "ounces": true, "oz": true, "liter": true, "liters": true,
+	"litre": true, "litres": true, "gallon": true, "gallons": true, "second": true, "seconds": true, "sec": true,
+	"minute": true, "minutes": true, "min": true, "hour": true, "hours": true, "hr": true, "hrs": true, "day": true,
+	"days": true, "week": true, "weeks": true, "month": true, "months": true, "year": true, "years": true,
+	"dollar": true, "dollars": true, "cent": true, "cents": true, "degree": true, "degrees": true, "deg": true,
+	"unit": true, "units": true, "square": true, "sq": true, "cubic": true, "radians": true, "radian": true,
+	"percent": true, "percentage": true, "pct": true, "people": true, "students": true, "points": true,
+	"ways": true, "times": false, "per": false,
+}
+
+// gradeStripUnitWords removes up to two trailing unit words (and a ^2 / ^3 after them).
+func gradeStripUnitWords(s string) string {
+	for range 3 {
+		t := strings.TrimSpace(s)
+		if i := strings.LastIndexByte(t, '^'); i > 0 && i >= len(t)-4 {
+			// "feet^2", "cm^{3}"
+			if exp := strings.Trim(t[i+1:], "{} "); exp == "2" || exp == "3" {
+				j := strings.LastIndexByte(t[:i], ' ')
+				if j > 0 && gradeUnitWords[strings.ToLower(strings.TrimSpace(t[j+1:i]))] {
+					t = t[:i]
+				}
+			}
+		}
+		j := strings.LastIndexByte(t, ' ')
+		if j <= 0 {
+			return t
+		}
+		w := strings.ToLower(strings.TrimRight(t[j+1:], "."))
+		if !gradeUnitWords[w] {
+			return t
+		}
+		s = strings.TrimSpace(t[:j])
+	}
+	return s
+}
+
+var gradeSmallNumbers = map[string]int{
+	"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+	"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+	"sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+
+var gradeTens = map[string]int{
+	"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+
+// gradeWordNumber reads a whole answer written as a number word ("five", "twenty-one", "one
+// hundred") as Qwen's word2number step does, for 0..999999.
+func gradeWordNumber(s string) (string, bool) {
+	w := strings.Fields(strings.ToLower(strings.ReplaceAll(s, "-", " ")))
+	if len(w) == 0 || len(w) > 8 {
+		return "", false
+	}
+	total, cur, any := 0, 0, false
+	for _, x := range w {
+		switch {
+		case x == "and" && any:
+		case gradeSmallNumbers[x] > 0 || x == "zero":
+			cur += gradeSmallNumbers[x]
+		case gradeTens[x] > 0:
+			cur += gradeTens[x]
+		case x == "hundred" && any:
+			cur *= 100
+		case x == "thousand" && any:
+			total += cur * 1000
+			cur = 0
+		default:
+			return "", false
+		}
+		any = true
+	}
+	return strconv.Itoa(total + cur), true
 }
