@@ -202,6 +202,17 @@ func gradeExtract(bench, text string) (string, string) {
 		text = text[len(text)-gradeMaxResponseLen:]
 	}
 	numeric := bench != "math"
+	// Minerva's "Final Answer: The final answer is $X$. I hope it is correct." wins over boxes
+	// written earlier in the text (as in Qwen2.5-Math's extract_answer and Math-Verify's priorities)
+	if a := gradeMinerva(text); a != "" {
+		if numeric {
+			if m := gradeNumberRe.FindString(a); m != "" {
+				return strings.ReplaceAll(gradeNumCleaner.Replace(m), ",", ""), RuleAnswerIs
+			}
+		} else {
+			return a, RuleAnswerIs
+		}
+	}
 	if j, ok := gradeBoxedAnswer(text); ok && strings.TrimSpace(j) != "" {
 		return j, RuleBoxed
 	}
@@ -214,10 +225,28 @@ func gradeExtract(bench, text string) (string, string) {
 	if a := gradeAfterLast(text, "answer", gradeAnswerColonRe, numeric); a != "" {
 		return a, RuleAnswerColon
 	}
-	if a := gradeLastNumber(text); a != "" {
+	if a := gradeLastNumber(text, !numeric); a != "" {
 		return a, RuleLastNumber
 	}
 	return "", RuleNone
+}
+
+// gradeMinerva returns X of the last "final answer is $X$. I hope", or "".
+func gradeMinerva(text string) string {
+	const head, tail = "final answer is $", "$. I hope"
+	end := strings.LastIndex(text, tail)
+	if end < 0 {
+		return ""
+	}
+	start := strings.LastIndex(text[:end], head)
+	if start < 0 {
+		return ""
+	}
+	a := strings.TrimSpace(text[start+len(head) : end])
+	if a == "" || len(a) > 1000 || strings.Contains(a, "\n\n") {
+		return ""
+	}
+	return a
 }
 
 // gradeLastIndexFold returns the last index of the lower-case ASCII literal w in s[:end] in any
@@ -238,11 +267,22 @@ func gradeLastIndexFold(s, w string, end int) int {
 	return -1
 }
 
-func gradeLastNumber(text string) string {
+// gradeLastNumber returns the last number of text. With inMath (the math family) a number inside
+// a $...$ / \(...\) / \[...\] span returns the span's answer instead (the right-hand side of its
+// last "="): "is $(7, 6)$" gives "(7, 6)", "$\frac{3}{4}$" gives "\frac{3}{4}", not "4".
+func gradeLastNumber(text string, inMath bool) string {
 	// the last number ends at the last digit: search a window before it
 	i := strings.LastIndexAny(text, "0123456789")
 	if i < 0 {
 		return ""
+	}
+	if inMath {
+		if span, ok := gradeMathSpanAround(text, i); ok {
+			parts := gradeSplitTop(span, "=")
+			if a := strings.TrimSpace(parts[len(parts)-1]); a != "" {
+				return a
+			}
+		}
 	}
 	lo := max(0, i-256)
 	ms := gradeLastNumberRe.FindAllString(text[lo:i+1], -1)
@@ -250,6 +290,40 @@ func gradeLastNumber(text string) string {
 		return ""
 	}
 	return strings.ReplaceAll(ms[len(ms)-1], ",", "")
+}
+
+// gradeMathSpanAround returns the content of the inline math span containing position i, if any
+// (spans longer than 300 bytes are ignored).
+func gradeMathSpanAround(text string, i int) (string, bool) {
+	const maxSpan = 300
+	lo := max(0, i-maxSpan)
+	before := text[lo:i]
+	after := text[i:min(len(text), i+maxSpan)]
+	// \( ... \) and \[ ... \]
+	for _, d := range [][2]string{{`\(`, `\)`}, {`\[`, `\]`}} {
+		if o := strings.LastIndex(before, d[0]); o >= 0 && !strings.Contains(before[o:], d[1]) {
+			if c := strings.Index(after, d[1]); c >= 0 {
+				return strings.TrimSpace(before[o+2:] + after[:c]), true
+			}
+		}
+	}
+	// $ ... $: inside when the number of unescaped $ before i is odd
+	count := 0
+	for k := 0; k < i; k++ {
+		if text[k] == '$' && (k == 0 || text[k-1] != '\\') {
+			count++
+		}
+	}
+	if count%2 == 0 {
+		return "", false
+	}
+	o := strings.LastIndexByte(before, '$')
+	c := strings.IndexByte(after, '$')
+	if o < 0 || c < 0 {
+		return "", false
+	}
+	span := strings.Trim(strings.TrimSpace(before[o+1:]+after[:c]), "$ ")
+	return span, span != ""
 }
 
 // gradeAfterLast returns the cleaned answer following the last phrase that starts with literal

@@ -109,8 +109,8 @@ func gradeGold(bench, gold string) string {
 		gold = strings.ReplaceAll(gold, ",", "")
 	}
 	if strings.Contains(gold, `\boxed`) || strings.Contains(gold, `\fbox`) {
-		if last, ok := LastBoxed(gold); ok {
-			gold = last
+		if joined, ok := gradeBoxedAnswer(gold); ok {
+			gold = joined
 		}
 	}
 	return gold
