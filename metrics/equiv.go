@@ -178,6 +178,15 @@ func gradeParseVal(s string, b *gradeBudget, depth int) gradeVal {
 			return v
 		}
 	}
+	// "(a, b) = (2, 3)", "x = \{1, 2\}": the bracketed right-hand side
+	if strings.Contains(s, "=") {
+		if parts, ops := gradeSplitRel(s); len(ops) > 0 && gradeAllEq(ops) {
+			last := parts[len(parts)-1]
+			if gradeBracketed(last) && (gradeSimpleLHS(parts[0]) || gradeBracketed(parts[0])) {
+				return gradeParseVal(last, b, depth+1)
+			}
+		}
+	}
 	if m := gradeMatrixBegin.FindStringSubmatchIndex(s); m != nil {
 		if v, ok := gradeParseMatrix(s, s[m[2]:m[3]], m[1], b, depth); ok {
 			return v
@@ -244,6 +253,16 @@ func gradeAppendFlat(dst []gradeVal, v gradeVal) []gradeVal {
 		return append(dst, v.elems...)
 	}
 	return append(dst, v)
+}
+
+// gradeBracketed reports whether s is wrapped in one bracket pair with top-level content: "(1,2)".
+func gradeBracketed(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || !(strings.ContainsRune("([{", rune(s[0])) || strings.HasPrefix(s, "⦃")) {
+		return false
+	}
+	end := gradeMatchingClose(s, 0)
+	return end >= 0 && end+len(gradeCloserAt(s, end)) == len(s)
 }
 
 func gradeCloserAt(s string, i int) string {
@@ -362,6 +381,13 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 	}
 	switch g.kind {
 	case gvScalar:
+		if p.kind == gvSeq || p.kind == gvUnion {
+			// gold "-2 \le x \le 7" against pred "[-2, 7]" (Math-Verify compares a pred interval
+			// with a gold inequality; the reverse is not accepted)
+			if iv, ok := gradeRelationInterval(g.text); ok {
+				return gradeValEqual(p, iv, pct, b)
+			}
+		}
 		if p.kind != gvScalar {
 			// "x=1, y=2" style lists never equal a scalar; a tuple as a scalar text may still match
 			return false
@@ -871,4 +897,49 @@ func gradeHasDecimal(s string) bool {
 		}
 	}
 	return false
+}
+
+// gradeRelationInterval turns a one-variable inequality ("x > 1", "-2 \le x \le 7", "5 \ge x")
+// into the interval it describes.
+func gradeRelationInterval(s string) (gradeVal, bool) {
+	parts, ops := gradeSplitRel(s)
+	isVar := func(x string) bool { return gradeSimpleLHS(x) && !strings.ContainsAny(x, "()") }
+	lower := func(op string) bool { return op == "<" || op == `\le` }
+	strict := func(op string) bool { return op == "<" || op == ">" }
+	for _, op := range ops {
+		if op != "<" && op != ">" && op != `\le` && op != `\ge` {
+			return gradeVal{}, false
+		}
+	}
+	mk := func(lo, hi string, loOpen, hiOpen bool) gradeVal {
+		v := gradeVal{kind: gvSeq, open: "[", close: "]"}
+		if loOpen {
+			v.open = "("
+		}
+		if hiOpen {
+			v.close = ")"
+		}
+		v.elems = []gradeVal{{kind: gvScalar, text: lo}, {kind: gvScalar, text: hi}}
+		return v
+	}
+	switch {
+	case len(parts) == 2 && isVar(parts[0]):
+		// x < a  /  x > a
+		if lower(ops[0]) {
+			return mk(`-\infty`, parts[1], true, strict(ops[0])), true
+		}
+		return mk(parts[1], `\infty`, strict(ops[0]), true), true
+	case len(parts) == 2 && isVar(parts[1]):
+		// a < x  /  a > x
+		if lower(ops[0]) {
+			return mk(parts[0], `\infty`, strict(ops[0]), true), true
+		}
+		return mk(`-\infty`, parts[0], true, strict(ops[0])), true
+	case len(parts) == 3 && isVar(parts[1]) && lower(ops[0]) == lower(ops[1]):
+		if lower(ops[0]) {
+			return mk(parts[0], parts[2], strict(ops[0]), strict(ops[1])), true
+		}
+		return mk(parts[2], parts[0], strict(ops[1]), strict(ops[0])), true
+	}
+	return gradeVal{}, false
 }

@@ -297,7 +297,7 @@ var equivCases = []equivCase{
 	{"\\sqrt{x^2}", "x", true},
 	{"|x|", "x", true}, // equal at the (positive) sample points: a documented limitation
 	{"8n^2 + 4n + 1", "8n^2+4n+1", true},
-	{"e^{x}", "\\exp(x)", false}, // e is a variable, not Euler's number
+	{"e^{x}", "\\exp(x)", true}, // a lone e is Euler's number
 	{"\\ln(x^2)", "2\\ln x", true},
 	{"\\log_2 8", "3", true},
 	{"\\binom{5}{2}", "10", true},
@@ -441,7 +441,7 @@ var equivCases = []equivCase{
 	{"\\arcsin(1)", "\\frac{\\pi}{2}", true},
 	{"\\sin^{-1}(1)", "\\frac{\\pi}{2}", true},
 	{"\\log_{10} 100", "2", true},
-	{"\\ln e", "1", false},
+	{"\\ln e", "1", true},
 	{"\\exp(0)", "1", true},
 	{"\\binom{10}{3}", "120", true},
 	{"\\dbinom{10}{3}", "\\binom{10}{3}", true},
@@ -467,6 +467,22 @@ var equivCases = []equivCase{
 	{"-2 \\le x \\le 7", "-2 \\leq x \\leq 7", true},
 	{"x \\ge 2", "x > 2", false},
 	{"x < 2", "x \\le 2", false},
+	// Euler's number, inequalities against intervals (pred interval, gold inequality), assignments
+	{"e", "2.718281828", true},
+	{"\\ln(e^2)", "2", true},
+	{"\\frac{1}{e}", "e^{-1}", true},
+	{"x \\in [-2,7]", "-2 \\le x \\le 7", true}, // mv set/relation asymmetry
+	{"[-2,7]", "-2 \\le x \\le 7", true},
+	{"(-2,7]", "-2 \\le x \\le 7", false},
+	{"(1,\\infty)", "x>1", true},
+	{"[1,\\infty)", "x>1", false},
+	{"(-\\infty, 3]", "x \\le 3", true},
+	{"(-\\infty, 3]", "3 \\ge x", true},
+	{"(3, \\infty)", "3 < x", true},
+	{"-2 \\le x \\le 7", "x \\in [-2,7]", false}, // mv: not in this direction
+	{"(a,b)=(2,3)", "(2,3)", true},
+	{"(a,b)=(3,2)", "(2,3)", false},
+	{"(x, y) = (7, 6)", "(7,6)", true},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},

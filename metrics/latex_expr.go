@@ -569,6 +569,10 @@ func (p *gradeParser) primary() (*gradeNode, error) {
 		if t.s == "π" {
 			return &gradeNode{kind: gnNum, val: complex(math.Pi, 0)}, nil
 		}
+		if t.s == "e" {
+			// Euler's number, as latex2sympy reads a lone e
+			return &gradeNode{kind: gnNum, val: complex(math.E, 0)}, nil
+		}
 		return &gradeNode{kind: gnVar, name: t.s}, nil
 	case gtSym:
 		switch t.s {
