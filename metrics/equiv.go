@@ -653,7 +653,7 @@ func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
 		return gradeExprEqual(p, g, pct, b)
 	case len(gops) == 0:
 		// pred "x = 5" (or "x = 2+3 = 5") against gold "5": the last side
-		if gradeAllEq(pops) && (gradeSimpleLHS(pp[0]) || len(pp) > 2 || pp[0] == "") {
+		if gradeAllEq(pops) && (gradeSimpleLHS(pp[0]) || len(pp) > 2 || pp[0] == "" || gradeConstantExpr(pp[0], b)) {
 			last := pp[len(pp)-1]
 			if pops[len(pops)-1] == `\approx` && len(pp) > 2 {
 				last = pp[len(pp)-2]
@@ -942,4 +942,15 @@ func gradeRelationInterval(s string) (gradeVal, bool) {
 		return mk(parts[2], parts[0], strict(ops[1]), strict(ops[0])), true
 	}
 	return gradeVal{}, false
+}
+
+// gradeConstantExpr reports whether s parses as an expression without variables ("9 \times 2").
+func gradeConstantExpr(s string, b *gradeBudget) bool {
+	n, err := gradeParseExpr(s, b)
+	if err != nil {
+		return false
+	}
+	vars := map[string]struct{}{}
+	gradeCollectVars(n, vars)
+	return len(vars) == 0
 }

@@ -483,6 +483,9 @@ var equivCases = []equivCase{
 	{"(a,b)=(2,3)", "(2,3)", true},
 	{"(a,b)=(3,2)", "(2,3)", false},
 	{"(x, y) = (7, 6)", "(7,6)", true},
+	{"9 \\times 2 = 18", "18", true},
+	{"9 \\times 2 = 18", "19", false},
+	{"18", "9 \\times 2 = 18", false}, // gold-directed: a gold equation needs a variable on the left
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},
