@@ -38,3 +38,17 @@ func BenchmarkEquivalentSymbolic(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGradeMATHSolutions grades the 5000 full MATH reference solutions against their golds.
+func BenchmarkGradeMATHSolutions(b *testing.B) {
+	recs := gradeReadGolds(b, gradeSharedDir(b), "math")
+	b.ResetTimer()
+	for b.Loop() {
+		for _, r := range recs {
+			if v := Grade("math", r.solution, r.gold); !v.Correct {
+				b.Fatalf("gold %q graded %+v", r.gold, v)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(recs)), "golds/op")
+}
