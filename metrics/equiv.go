@@ -586,13 +586,14 @@ var (
 	gradeTextKeyReplacer = strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", `\mathbf`, "", "{", "", "}", "")
 )
 
-var gradeChoiceRe = regexp.MustCompile(`^\(?([A-Ea-e])\)?$`)
+var gradeChoiceRe = regexp.MustCompile(`^\(?([A-E])\)?$`)
 
-// gradeChoice returns the letter of a multiple-choice answer "(C)", "C", "\text{(C)}", or "".
+// gradeChoice returns the letter of a multiple-choice answer "(C)", "C", "\text{(C)}", or "". Only
+// capital letters count (as Qwen's reference in ["A".."E"]): a gold "c" is a variable.
 func gradeChoice(s string) string {
 	k := gradeChoiceReplacer.Replace(s)
 	if m := gradeChoiceRe.FindStringSubmatch(k); m != nil {
-		return strings.ToUpper(m[1])
+		return m[1]
 	}
 	return ""
 }
@@ -606,7 +607,7 @@ var (
 // does: "(D) 1,008,016" -> D, "\textbf{(C)}\ 12" -> C; a parenthesised letter first, else the last
 // standalone letter A-E.
 func gradePredChoice(s string) string {
-	if c := gradeChoice(s); c != "" {
+	if c := gradeChoice(strings.ToUpper(s)); c != "" {
 		return c
 	}
 	k := strings.ToUpper(gradeChoiceReplacer.Replace(s))

@@ -486,6 +486,15 @@ var equivCases = []equivCase{
 	{"9 \\times 2 = 18", "18", true},
 	{"9 \\times 2 = 18", "19", false},
 	{"18", "9 \\times 2 = 18", false}, // gold-directed: a gold equation needs a variable on the left
+	// repeating decimals, lower-case letters are variables not choices
+	{"0.\\overline{3}", "\\frac{1}{3}", true},
+	{"0.1\\overline{6}", "\\frac{1}{6}", true},
+	{".\\overline{142857}", "\\frac{1}{7}", true},
+	{"1.\\overline{3}", "\\frac{4}{3}", true},
+	{"0.\\overline{3}", "0.3", false},
+	{"c+1", "c", false},
+	{"(c)", "c", true},
+	{"C", "c", true},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},

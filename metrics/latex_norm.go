@@ -49,10 +49,11 @@ var (
 	gradeTrailingTextUnit = regexp.MustCompile(`\\text\{[^{}]*\}\s*(\^\s*\{?\s*[23]\s*\}?)?\s*$`)
 	gradeTextWrap         = regexp.MustCompile(`\\text\{([^{}]*)\}`)
 	// plain words after a number: "125 miles", "28 percent", "5 sq m"
-	gradeNumberThenWords = regexp.MustCompile(`^(-?[0-9][0-9.,]*|-?\.[0-9]+)\s+([a-zA-Z]{2,}[a-zA-Z. ]*?)(\^\s*\{?[23]\}?)?\s*$`)
-	gradeSetMembership   = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
-	gradeAndWord         = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
-	gradeInfinityWord    = regexp.MustCompile(`\b(infinity|inf)\b`)
+	gradeNumberThenWords  = regexp.MustCompile(`^(-?[0-9][0-9.,]*|-?\.[0-9]+)\s+([a-zA-Z]{2,}[a-zA-Z. ]*?)(\^\s*\{?[23]\}?)?\s*$`)
+	gradeRepeatingDecimal = regexp.MustCompile(`(\d*)\.(\d*)\\overline\{?(\d+)\}?`)
+	gradeSetMembership    = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
+	gradeAndWord          = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
+	gradeInfinityWord     = regexp.MustCompile(`\b(infinity|inf)\b`)
 )
 
 // gradePercentWords are the words that mean "%" after a number.
@@ -98,6 +99,9 @@ func gradeNormalize(s string) (string, bool) {
 		s = prefix
 	}
 	s = gradeTextWrap.ReplaceAllString(s, "$1")
+	if strings.Contains(s, `\overline`) {
+		s = gradeRepeatingDecimal.ReplaceAllStringFunc(s, gradeRepeatingToFrac)
+	}
 	s = gradeSetMembership.ReplaceAllString(s, "")
 	if m := gradeNumberThenWords.FindStringSubmatch(s); m != nil {
 		w := strings.ToLower(strings.TrimSpace(strings.TrimRight(m[2], ". ")))
@@ -272,4 +276,28 @@ func gradeWordNumber(s string) (string, bool) {
 		any = true
 	}
 	return strconv.Itoa(total + cur), true
+}
+
+// gradeRepeatingToFrac rewrites a repeating decimal "0.1\overline{6}" as the fraction it denotes.
+func gradeRepeatingToFrac(m string) string {
+	sub := gradeRepeatingDecimal.FindStringSubmatch(m)
+	ip, nonrep, rep := sub[1], sub[2], sub[3]
+	if len(ip)+len(nonrep)+len(rep) > 15 {
+		return m
+	}
+	pow := func(n int) int64 {
+		r := int64(1)
+		for range n {
+			r *= 10
+		}
+		return r
+	}
+	atoi := func(s string) int64 {
+		v, _ := strconv.ParseInt("0"+s, 10, 64)
+		return v
+	}
+	a, b := len(nonrep), len(rep)
+	den := pow(a) * (pow(b) - 1)
+	num := atoi(ip)*den + atoi(nonrep)*(pow(b)-1) + atoi(rep)
+	return "(\\frac{" + strconv.FormatInt(num, 10) + "}{" + strconv.FormatInt(den, 10) + "})"
 }
