@@ -119,7 +119,7 @@ func gradeSplitTop(s, sep string) []string {
 			case strings.HasPrefix(s[i:], `\end`):
 				depth--
 			}
-			if depth == 0 && strings.HasPrefix(s[i:], sep) && sep[0] == '\\' && !gradeLetterAt(s, i+len(sep)) {
+			if depth == 0 && strings.HasPrefix(s[i:], sep) && sep[0] == '\\' && !(gradeLetterAt(sep, 1) && gradeLetterAt(s, i+len(sep))) {
 				parts = append(parts, s[start:i])
 				i += len(sep)
 				start = i
@@ -188,7 +188,11 @@ func gradeParseVal(s string, b *gradeBudget, depth int) gradeVal {
 		}
 	}
 	if m := gradeMatrixBegin.FindStringSubmatchIndex(s); m != nil {
-		if v, ok := gradeParseMatrix(s, s[m[2]:m[3]], m[1], b, depth); ok {
+		env, bodyStart := s[m[2]:m[3]], m[1]
+		if env != "array" && m[4] >= 0 {
+			bodyStart = m[4] // only array has a column specification: {1}&{2} is a cell
+		}
+		if v, ok := gradeParseMatrix(s, env, bodyStart, b, depth); ok {
 			return v
 		}
 	}

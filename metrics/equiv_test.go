@@ -495,6 +495,15 @@ var equivCases = []equivCase{
 	{"c+1", "c", false},
 	{"(c)", "c", true},
 	{"C", "c", true},
+	// bare function names, matrices with braced cells, rows with letters
+	{"sin(x)", "\\sin x", true},
+	{"sqrt(2)", "\\sqrt{2}", true},
+	{"2pi", "2\\pi", true},
+	{"3 pi", "3\\pi", true},
+	{"spin", "\\text{spin}", true},
+	{"\\begin{pmatrix}{1}&{2}\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}", true},
+	{"\\begin{pmatrix}x\\\\y\\end{pmatrix}", "\\begin{pmatrix}x\\\\y\\end{pmatrix}", true},
+	{"\\begin{pmatrix}a\\\\b\\end{pmatrix}", "\\begin{pmatrix}b\\\\a\\end{pmatrix}", false},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},

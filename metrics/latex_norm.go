@@ -51,9 +51,11 @@ var (
 	// plain words after a number: "125 miles", "28 percent", "5 sq m"
 	gradeNumberThenWords  = regexp.MustCompile(`^(-?[0-9][0-9.,]*|-?\.[0-9]+)\s+([a-zA-Z]{2,}[a-zA-Z. ]*?)(\^\s*\{?[23]\}?)?\s*$`)
 	gradeRepeatingDecimal = regexp.MustCompile(`(\d*)\.(\d*)\\overline\{?(\d+)\}?`)
-	gradeSetMembership    = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
-	gradeAndWord          = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
-	gradeInfinityWord     = regexp.MustCompile(`\b(infinity|inf)\b`)
+	// function names written without a backslash: sin(x), sqrt(2), pi
+	gradeBareFuncWord  = regexp.MustCompile(`(^|[^\\a-zA-Z])(arcsin|arccos|arctan|sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|pi)\b`)
+	gradeSetMembership = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
+	gradeAndWord       = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
+	gradeInfinityWord  = regexp.MustCompile(`\b(infinity|inf)\b`)
 )
 
 // gradePercentWords are the words that mean "%" after a number.
@@ -103,6 +105,9 @@ func gradeNormalize(s string) (string, bool) {
 		s = gradeRepeatingDecimal.ReplaceAllStringFunc(s, gradeRepeatingToFrac)
 	}
 	s = gradeSetMembership.ReplaceAllString(s, "")
+	if gradeBareFuncWord.MatchString(s) {
+		s = gradeBareFuncWord.ReplaceAllString(s, `$1\$2`)
+	}
 	if m := gradeNumberThenWords.FindStringSubmatch(s); m != nil {
 		w := strings.ToLower(strings.TrimSpace(strings.TrimRight(m[2], ". ")))
 		if gradePercentWords[w] {
