@@ -504,6 +504,19 @@ var equivCases = []equivCase{
 	{"\\begin{pmatrix}{1}&{2}\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}", true},
 	{"\\begin{pmatrix}x\\\\y\\end{pmatrix}", "\\begin{pmatrix}x\\\\y\\end{pmatrix}", true},
 	{"\\begin{pmatrix}a\\\\b\\end{pmatrix}", "\\begin{pmatrix}b\\\\a\\end{pmatrix}", false},
+	// plain-text mixed numbers (Math-Verify tests/test_mixed_number_extraction.py)
+	{"4 4/9", "40/9", true},
+	{"-4 4/9", "-\\frac{40}{9}", true},
+	{"+11 5/6", "71/6", true},
+	{"4 4/9", "4", false},
+	{"0 4/9", "4/9", true},
+	{"1 000 4/9", "9004/9", true},
+	{"4 4/0", "4", false},
+	{"11 + 4/9", "11 - 4/9", false},
+	{"11 + 4/9", "103/9", true},
+	{"11.0 4/9", "103/9", false},
+	{"4 4/9\\%", "40/900", true},
+	{"4 4/9\\%", "40/9", true}, // our percent rule is symmetric (gold*100)
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},

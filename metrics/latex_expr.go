@@ -63,6 +63,8 @@ const (
 type gradeTok struct {
 	kind gradeTokKind
 	s    string
+	// space: whitespace came before the token (for plain-text mixed numbers "4 4/9")
+	space bool
 }
 
 // gradeLex splits a normalised answer into tokens. Letters are single-letter identifiers (so xy is
@@ -70,12 +72,17 @@ type gradeTok struct {
 func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 	toks := make([]gradeTok, 0, len(s)/2+1)
 	i := 0
+	space := false
 	for i < len(s) {
 		b.step()
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
 			i++
+			space = true
+			continue
+		}
+		before := len(toks)
+		switch {
 		case c >= '0' && c <= '9' || (c == '.' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'):
 			j := i
 			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
@@ -110,7 +117,7 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 					j = k
 				}
 			}
-			toks = append(toks, gradeTok{gtNum, gradeNumTokReplacer.Replace(s[i:j])})
+			toks = append(toks, gradeTok{kind: gtNum, s: gradeNumTokReplacer.Replace(s[i:j])})
 			i = j
 		case c == '\\':
 			j := i + 1
@@ -123,14 +130,14 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 					j += w
 				}
 			}
-			toks = append(toks, gradeTok{gtCmd, s[i+1 : j]})
+			toks = append(toks, gradeTok{kind: gtCmd, s: s[i+1 : j]})
 			i = j
 		default:
 			r, w := utf8.DecodeRuneInString(s[i:])
 			if unicode.IsLetter(r) {
-				toks = append(toks, gradeTok{gtIdent, s[i : i+w]})
+				toks = append(toks, gradeTok{kind: gtIdent, s: s[i : i+w]})
 				i += w
-				continue
+				break
 			}
 			sym := s[i : i+w]
 			if i+1 < len(s) {
@@ -141,9 +148,13 @@ func gradeLex(s string, b *gradeBudget) ([]gradeTok, error) {
 					sym, w = s[i:i+2], 2
 				}
 			}
-			toks = append(toks, gradeTok{gtSym, sym})
+			toks = append(toks, gradeTok{kind: gtSym, s: sym})
 			i += w
 		}
+		if len(toks) > before {
+			toks[before].space = space
+		}
+		space = false
 	}
 	return toks, nil
 }
@@ -299,6 +310,15 @@ func (p *gradeParser) term() (*gradeNode, error) {
 			} else {
 				left = &gradeNode{kind: gnMul, a: left, b: right}
 			}
+		case left.intLit && p.plainFractionNext():
+			// "4 4/9": a plain-text mixed number
+			num, _ := strconv.ParseFloat(p.toks[p.pos].s, 64)
+			den, _ := strconv.ParseFloat(p.toks[p.pos+2].s, 64)
+			p.pos += 3
+			if den == 0 {
+				return nil, gradeErrParse
+			}
+			left = &gradeNode{kind: gnAdd, a: left, b: &gradeNode{kind: gnNum, val: complex(num/den, 0)}}
 		case p.startsPrimary():
 			right, err := p.power()
 			if err != nil {
@@ -313,6 +333,26 @@ func (p *gradeParser) term() (*gradeNode, error) {
 			return left, nil
 		}
 	}
+}
+
+// plainFractionNext reports "int / int" ahead, the first integer separated by a space and the
+// whole fraction not followed by more of a term.
+func (p *gradeParser) plainFractionNext() bool {
+	if p.pos+2 >= len(p.toks) {
+		return false
+	}
+	a, op, c := p.toks[p.pos], p.toks[p.pos+1], p.toks[p.pos+2]
+	if !(a.kind == gtNum && a.space && gradeAllDigits(a.s) && op.kind == gtSym && op.s == "/" && !op.space &&
+		c.kind == gtNum && !c.space && gradeAllDigits(c.s)) {
+		return false
+	}
+	if p.pos+3 < len(p.toks) {
+		n := p.toks[p.pos+3]
+		if n.kind == gtNum || n.kind == gtIdent || n.kind == gtSym && (n.s == "^" || n.s == "(") {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *gradeParser) signedPower() (*gradeNode, error) {
