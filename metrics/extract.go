@@ -284,6 +284,11 @@ func gradeLastNumber(text string, inMath bool) string {
 			}
 		}
 	}
+	if inMath {
+		if run, ok := gradeLatexRunAround(text, i); ok {
+			return run
+		}
+	}
 	lo := max(0, i-256)
 	ms := gradeLastNumberRe.FindAllString(text[lo:i+1], -1)
 	if len(ms) == 0 {
@@ -291,6 +296,37 @@ func gradeLastNumber(text string, inMath bool) string {
 	}
 	return strings.ReplaceAll(ms[len(ms)-1], ",", "")
 }
+
+// gradeLatexRunAround returns the LaTeX expression written without math delimiters around position
+// i ("so x = \frac{1}{2}." gives "\frac{1}{2}"): the run of non-space characters holding i, with
+// balanced braces and a backslash command in it, sentence punctuation trimmed.
+func gradeLatexRunAround(text string, i int) (string, bool) {
+	const maxRun = 200
+	lo, hi := i, i+1
+	for lo > 0 && i-lo < maxRun && !gradeIsSpace(text[lo-1]) {
+		lo--
+	}
+	for hi < len(text) && hi-i < maxRun && !gradeIsSpace(text[hi]) {
+		hi++
+	}
+	run := strings.TrimRight(text[lo:hi], ".,;:!?")
+	if k := strings.LastIndexByte(run, '='); k >= 0 {
+		run = run[k+1:]
+	}
+	run = strings.TrimLeft(run, ":,")
+	for k := 0; k < 4 && strings.Count(run, "(") > strings.Count(run, ")") && strings.HasPrefix(run, "("); k++ {
+		run = run[1:]
+	}
+	for k := 0; k < 4 && strings.Count(run, ")") > strings.Count(run, "(") && strings.HasSuffix(run, ")"); k++ {
+		run = run[:len(run)-1]
+	}
+	if !strings.Contains(run, `\`) || strings.Count(run, "{") != strings.Count(run, "}") || strings.ContainsAny(run, "$") {
+		return "", false
+	}
+	return run, run != ""
+}
+
+func gradeIsSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 // gradeMathSpanAround returns the content of the inline math span containing position i, if any
 // (spans longer than 300 bytes are ignored).

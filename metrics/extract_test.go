@@ -67,6 +67,11 @@ var extractCases = []extractCase{
 	{"gsm8k", "so 3.50 each", "3.50", RuleLastNumber},
 	{"math", "P(A) = 2/3", "2/3", RuleLastNumber},
 	{"math", "there are 12 sequences.", "12", RuleLastNumber},
+	{"math", `so x = \frac{1}{2}.`, `\frac{1}{2}`, RuleLastNumber},
+	{"math", `\frac{1}{2}`, `\frac{1}{2}`, RuleLastNumber},
+	{"math", `the length is 3\sqrt{2} units`, `3\sqrt{2}`, RuleLastNumber},
+	{"math", `so we get (1,\frac{9}{2}).`, `(1,\frac{9}{2})`, RuleLastNumber},
+	{"gsm8k", `so x = \frac{1}{2}.`, "2", RuleLastNumber},
 	{"aime", "so we get 33", "33", RuleLastNumber},
 	// none
 	{"gsm8k", "I do not know.", "", RuleNone},
