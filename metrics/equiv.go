@@ -98,6 +98,13 @@ func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
 	if c := gradeChoice(ng); c != "" {
 		return gradePredChoice(np) == c, ""
 	}
+	// an AMC-style answer "(C) 2" against a value gold: the value
+	if m := gradeChoiceLabel.FindStringIndex(np); m != nil && m[1] < len(np) {
+		np = strings.TrimSpace(np[m[1]:])
+		if gradeKey(np) == gradeKey(ng) {
+			return true, ""
+		}
+	}
 	vp := gradeParseVal(np, b, 0)
 	vg := gradeParseVal(ng, b, 0)
 	return gradeValEqual(vp, vg, pctP || pctG, b), ""
@@ -589,6 +596,8 @@ var (
 	gradeChoiceReplacer  = strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", "{", "", "}", "", " ", "")
 	gradeTextKeyReplacer = strings.NewReplacer(`\text`, "", `\mathrm`, "", `\textbf`, "", `\mathbf`, "", "{", "", "}", "")
 )
+
+var gradeChoiceLabel = regexp.MustCompile(`^\(([A-E])\)\s+`)
 
 var gradeChoiceRe = regexp.MustCompile(`^\(?([A-E])\)?$`)
 

@@ -517,6 +517,8 @@ var equivCases = []equivCase{
 	{"11.0 4/9", "103/9", false},
 	{"4 4/9\\%", "40/900", true},
 	{"4 4/9\\%", "40/9", true}, // our percent rule is symmetric (gold*100)
+	{"\\textbf{(C) } 2", "2.0", true},
+	{"(C) 2", "3", false},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},
