@@ -290,11 +290,17 @@ func gradeLastNumber(text string, inMath bool) string {
 		}
 	}
 	lo := max(0, i-256)
-	ms := gradeLastNumberRe.FindAllString(text[lo:i+1], -1)
-	if len(ms) == 0 {
+	locs := gradeLastNumberRe.FindAllStringIndex(text[lo:i+1], -1)
+	if len(locs) == 0 {
 		return ""
 	}
-	return strings.ReplaceAll(ms[len(ms)-1], ",", "")
+	l := locs[len(locs)-1]
+	m := strings.ReplaceAll(text[lo+l[0]:lo+l[1]], ",", "")
+	// "-$5" (lm-eval's flexible-extract keeps the sign across the currency sign)
+	if st := lo + l[0]; m[0] != '-' && st >= 2 && text[st-1] == '$' && text[st-2] == '-' {
+		m = "-" + m
+	}
+	return m
 }
 
 // gradeLatexRunAround returns the LaTeX expression written without math delimiters around position
