@@ -519,6 +519,10 @@ var equivCases = []equivCase{
 	{"4 4/9\\%", "40/9", true}, // our percent rule is symmetric (gold*100)
 	{"\\textbf{(C) } 2", "2.0", true},
 	{"(C) 2", "3", false},
+	{"5^{\\text{th}}", "5", true},
+	{"5\\text{th}", "5", true},
+	{"12 integers", "12", true},
+	{"9 diagonals", "9", true},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},

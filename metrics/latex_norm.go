@@ -29,6 +29,8 @@ var gradeLatexReplacer = strings.NewReplacer(
 	`\displaystyle`, "", `\textstyle`, "", `\scriptstyle`, "",
 	`,\! `, ",", `,\!`, ",", `{,}`, ",", `\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\>`, " ", `\ `, " ",
 	`\qquad`, " ", `\quad`, " ", "~", " ",
+	`^{\text{th}}`, "", `^\text{th}`, "", `^{\mathrm{th}}`, "", `^\mathrm{th}`, "", `^{th}`, "",
+	`^{\text{st}}`, "", `^{\text{nd}}`, "", `^{\text{rd}}`, "",
 	`^{\circ}`, "", `^\circ`, "", `^{\degree}`, "", `\degree`, "", `\circ`, "",
 	`\%`, "", "%", "", `\$`, "", "$", "",
 	`\(`, "", `\)`, "", `\[`, "", `\]`, "",
@@ -216,7 +218,9 @@ var gradeUnitWords = map[string]bool{
 	"dollar": true, "dollars": true, "cent": true, "cents": true, "degree": true, "degrees": true, "deg": true,
 	"unit": true, "units": true, "square": true, "sq": true, "cubic": true, "radians": true, "radian": true,
 	"percent": true, "percentage": true, "pct": true, "people": true, "students": true, "points": true,
-	"ways": true, "times": false, "per": false,
+	"ways": true, "times": false, "per": false, "integers": true, "digits": true, "meals": true, "edges": true,
+	"multiples": true, "sides": true, "vertices": true, "diagonals": true, "numbers": true, "outfits": true,
+	"handshakes": true, "games": true, "marbles": true, "coins": true, "boxes": true, "rows": true,
 }
 
 // gradeStripUnitWords removes up to two trailing unit words (and a ^2 / ^3 after them).
