@@ -107,7 +107,16 @@ func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
 	}
 	vp := gradeParseVal(np, b, 0)
 	vg := gradeParseVal(ng, b, 0)
-	return gradeValEqual(vp, vg, pctP || pctG, b), ""
+	if gradeValEqual(vp, vg, pctP || pctG, b) {
+		return true, ""
+	}
+	// a decimal comma against a scalar gold: "1,22" = 1.22, "0,111" = 0.111 (Math-Verify)
+	if vg.kind == gvScalar {
+		if m := gradeDecimalComma.FindStringSubmatch(np); m != nil && !gradeThousands.MatchString(np) {
+			return gradeScalarEqual(m[1]+"."+m[2], vg.text, pctP || pctG, b), ""
+		}
+	}
+	return false, ""
 }
 
 // ---- structure ----
@@ -162,7 +171,9 @@ func gradeLetterAt(s string, i int) bool {
 	return i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
 }
 
-var gradeThousands = regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`)
+var gradeDecimalComma = regexp.MustCompile(`^(-?\d+),(\d+)$`)
+
+var gradeThousands = regexp.MustCompile(`^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$`)
 
 var gradeMatrixBegin = regexp.MustCompile(`^\\begin\{(pmatrix|bmatrix|matrix|vmatrix|Bmatrix|smallmatrix|array)\}(\{[^{}]*\})?`)
 

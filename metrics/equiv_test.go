@@ -523,6 +523,17 @@ var equivCases = []equivCase{
 	{"5\\text{th}", "5", true},
 	{"12 integers", "12", true},
 	{"9 diagonals", "9", true},
+	// decimal commas against a scalar gold (Math-Verify number tests)
+	{"1,22", "1.22", true},
+	{"0,111", "0.111", true},
+	{"1000,99", "1000.99", true},
+	{"1,22", "1,22", true},
+	{"1,22", "122", false},
+	{"1,22", "1, 22", true},
+	{"1,5", "1.6", false},
+	{"1,000", "1", false},
+	{"1,000", "1.0", false},
+	{"12,500", "12.5", false},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},
