@@ -639,7 +639,13 @@ func gradePredChoice(s string) string {
 		return ms[len(ms)-1][1]
 	}
 	if ms := gradeChoiceWordRe.FindAllStringSubmatch(k, -1); len(ms) > 0 {
-		return ms[len(ms)-1][1]
+		// one letter only: "A, C" names several choices and matches none
+		for _, m := range ms[1:] {
+			if m[1] != ms[0][1] {
+				return ""
+			}
+		}
+		return ms[0][1]
 	}
 	return ""
 }

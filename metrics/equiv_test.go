@@ -534,6 +534,8 @@ var equivCases = []equivCase{
 	{"1,000", "1", false},
 	{"1,000", "1.0", false},
 	{"12,500", "12.5", false},
+	{"\\text{A,C,F}", "C", false},
+	{"A, C", "\\text{(C)}", false},
 	// empty and garbage
 	{"", "5", false},
 	{"5", "", false},
