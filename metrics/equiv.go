@@ -84,6 +84,9 @@ func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
 	if len(pred) > gradeMaxAnswerLen || len(gold) > gradeMaxAnswerLen {
 		return strings.TrimSpace(pred) == strings.TrimSpace(gold), "answer too long"
 	}
+	if p, g := strings.TrimSpace(pred), strings.TrimSpace(gold); p == g && p != "" {
+		return true, "" // identical answers (Qwen's first check)
+	}
 	np, pctP := gradeNormalize(pred)
 	ng, pctG := gradeNormalize(gold)
 	if ng == "" || np == "" {

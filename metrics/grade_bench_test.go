@@ -1,6 +1,12 @@
 package metrics
 
-import "testing"
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // BenchmarkGradeMATHGolds grades all 5000 MATH golds (boxed in a short response) against
 // themselves; one op is the whole set. Run: go test ./metrics -run ^$ -bench GradeMATHGolds -cpu 1
@@ -51,4 +57,40 @@ func BenchmarkGradeMATHSolutions(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(recs)), "golds/op")
+}
+
+// BenchmarkGradeMATHGoldsDecimal grades the numeric MATH golds against their decimal value (10
+// significant digits), which goes through normalisation, parsing and evaluation on both sides.
+func BenchmarkGradeMATHGoldsDecimal(b *testing.B) {
+	recs := gradeReadGolds(b, gradeSharedDir(b), "math")
+	bud := newGradeBudget(context.Background())
+	var golds, resps []string
+	for _, r := range recs {
+		norm, _ := gradeNormalize(r.gold)
+		v := gradeParseVal(norm, bud, 0)
+		if v.kind != gvScalar {
+			continue
+		}
+		n, err := gradeParseExpr(v.text, bud)
+		if err != nil {
+			continue
+		}
+		vars := map[string]struct{}{}
+		gradeCollectVars(n, vars)
+		x := gradeEval(n, nil, bud)
+		if len(vars) > 0 || imag(x) != 0 || math.IsNaN(real(x)) || math.IsInf(real(x), 0) || strings.Contains(norm, "_") {
+			continue
+		}
+		golds = append(golds, r.gold)
+		resps = append(resps, "so the answer is \\boxed{"+strconv.FormatFloat(real(x), 'g', 10, 64)+"}.")
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for i, g := range golds {
+			if v := Grade("math", resps[i], g); !v.Correct {
+				b.Fatalf("gold %q graded %+v", g, v)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(golds)), "golds/op")
 }

@@ -53,11 +53,9 @@ var (
 	// plain words after a number: "125 miles", "28 percent", "5 sq m"
 	gradeNumberThenWords  = regexp.MustCompile(`^(-?[0-9][0-9.,]*|-?\.[0-9]+)\s+([a-zA-Z]{2,}[a-zA-Z. ]*?)(\^\s*\{?[23]\}?)?\s*$`)
 	gradeRepeatingDecimal = regexp.MustCompile(`(\d*)\.(\d*)\\overline\{?(\d+)\}?`)
-	// function names written without a backslash: sin(x), sqrt(2), pi
-	gradeBareFuncWord  = regexp.MustCompile(`(^|[^\\a-zA-Z])(arcsin|arccos|arctan|sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|pi)\b`)
-	gradeSetMembership = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
-	gradeAndWord       = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
-	gradeInfinityWord  = regexp.MustCompile(`\b(infinity|inf)\b`)
+	gradeSetMembership    = regexp.MustCompile(`^\s*[a-zA-Z](_\{?\w+\}?)?\s*\\in\s*`)
+	gradeAndWord          = regexp.MustCompile(`(\s+|\b)(and|or)\s+`)
+	gradeInfinityWord     = regexp.MustCompile(`\b(infinity|inf)\b`)
 )
 
 // gradePercentWords are the words that mean "%" after a number.
@@ -87,7 +85,7 @@ func gradeNormalize(s string) (string, bool) {
 	s = gradeLatexReplacer.Replace(s)
 	s = strings.TrimSpace(s)
 	// trailing units in \text{}: keep what precedes when there is something
-	for range 3 {
+	for k := 0; k < 3 && strings.Contains(s, `\text{`); k++ {
 		loc := gradeTrailingTextUnit.FindStringIndex(s)
 		if loc == nil || loc[0] == 0 {
 			break
@@ -102,24 +100,30 @@ func gradeNormalize(s string) (string, bool) {
 		}
 		s = prefix
 	}
-	s = gradeTextWrap.ReplaceAllString(s, "$1")
+	if strings.Contains(s, `\text{`) {
+		s = gradeTextWrap.ReplaceAllString(s, "$1")
+	}
 	if strings.Contains(s, `\overline`) {
 		s = gradeRepeatingDecimal.ReplaceAllStringFunc(s, gradeRepeatingToFrac)
 	}
-	s = gradeSetMembership.ReplaceAllString(s, "")
-	if gradeBareFuncWord.MatchString(s) {
-		s = gradeBareFuncWord.ReplaceAllString(s, `$1\$2`)
+	if strings.Contains(s, `\in`) {
+		s = gradeSetMembership.ReplaceAllString(s, "")
 	}
-	if m := gradeNumberThenWords.FindStringSubmatch(s); m != nil {
-		w := strings.ToLower(strings.TrimSpace(strings.TrimRight(m[2], ". ")))
-		if gradePercentWords[w] {
-			pct = true
+	s = gradeBareFuncs(s)
+	if strings.Contains(s, " ") {
+		if m := gradeNumberThenWords.FindStringSubmatch(s); m != nil {
+			w := strings.ToLower(strings.TrimSpace(strings.TrimRight(m[2], ". ")))
+			if gradePercentWords[w] {
+				pct = true
+			}
+			s = m[1]
 		}
-		s = m[1]
 	}
 	s = gradeStripUnitWords(s)
-	if n, ok := gradeWordNumber(s); ok {
-		s = n
+	if s != "" && (s[0]|0x20 >= 'a' && s[0]|0x20 <= 'z') {
+		if n, ok := gradeWordNumber(s); ok {
+			s = n
+		}
 	}
 	if strings.Contains(s, "inf") {
 		s = gradeInfinityWord.ReplaceAllString(s, `\infty`)
@@ -309,4 +313,42 @@ func gradeRepeatingToFrac(m string) string {
 	den := pow(a) * (pow(b) - 1)
 	num := atoi(ip)*den + atoi(nonrep)*(pow(b)-1) + atoi(rep)
 	return "(\\frac{" + strconv.FormatInt(num, 10) + "}{" + strconv.FormatInt(den, 10) + "})"
+}
+
+// gradeBareFuncNames are function names that models write without a backslash: sin(x), sqrt(2), pi.
+var gradeBareFuncNames = map[string]bool{
+	"arcsin": true, "arccos": true, "arctan": true, "sin": true, "cos": true, "tan": true, "cot": true,
+	"sec": true, "csc": true, "log": true, "ln": true, "exp": true, "sqrt": true, "pi": true,
+}
+
+// gradeBareFuncs puts a backslash before function names written without one (a whole letter run
+// not preceded by a backslash).
+func gradeBareFuncs(s string) string {
+	var sb strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !gradeLetterAt(s, i) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && gradeLetterAt(s, j) {
+			j++
+		}
+		if (i == 0 || s[i-1] != '\\') && gradeBareFuncNames[s[i:j]] {
+			if sb.Len() == 0 {
+				sb.Grow(len(s) + 4)
+			}
+			sb.WriteString(s[last:i])
+			sb.WriteByte('\\')
+			sb.WriteString(s[i:j])
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
 }
