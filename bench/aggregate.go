@@ -48,7 +48,7 @@ func statsProvenance() map[string]string {
 		"accuracy_ci": fmt.Sprintf("percentile bootstrap over problems, %d resamples, seeded from the run seed (accuracy.seed); "+
 			"accuracy_wilson: Wilson interval over samples", metrics.DefaultBootstrapB),
 		"pass_at_k":      "unbiased estimator 1-C(n-c,k)/C(n,k) (Chen et al. 2021), bootstrap over problems",
-		"maj_at_k":       "majority vote over the first k samples' extracted answers (the grader's Verdict.Extracted as the vote key, exact string match), ties to the first seen",
+		"maj_at_k":       "majority vote over the first k samples' extracted answers (the grader's NormalizeAnswer(Verdict.Extracted) as the vote key), ties to the first seen",
 		"paired_ci":      "paired percentile bootstrap over the problems both runs have",
 		"paired_test":    "exact McNemar (one sample per problem) / paired sign-flip permutation test on per-problem accuracy (k>1); vs_baseline.accuracy.test.method names it",
 		"aes":            "accuracy-efficiency score, Luo et al. 2025 (O1-Pruner, arXiv:2501.12570 Eq. 18), weights in vs_baseline.aes_params",
@@ -163,9 +163,8 @@ func aggregate(in aggInput) (*Results, error) {
 }
 
 // records turns samples into metrics records. Problems are keyed "dataset/problem id", so samples of
-// several datasets pool without collisions. The maj@k vote key is the grader's Verdict.Extracted
-// (Sample.Extracted); metrics asks for the grader's normalised answer, which the grader does not
-// expose yet: answers that are equivalent but spelled differently vote apart.
+// several datasets pool without collisions. The maj@k vote key is the grader's normalised form of the
+// extracted answer (metrics.NormalizeAnswer), so "\\frac{1}{2}" and "$\\frac12$" vote together.
 func records(s []Sample) []metrics.Record {
 	out := make([]metrics.Record, len(s))
 	for i, x := range s {
@@ -180,7 +179,7 @@ func records(s []Sample) []metrics.Record {
 		}
 		out[i] = metrics.Record{
 			ProblemID: x.Dataset + "/" + x.ProblemID, Sample: x.Sample,
-			Correct: x.Correct, Answer: x.Extracted,
+			Correct: x.Correct, Answer: metrics.NormalizeAnswer(x.Extracted), // maj@k votes on the grader's normalised answer
 			CompletionTokens: x.CompletionTokens, FinishReason: x.FinishReason,
 			ThinkOpened: x.ThinkOpened, ThinkClosed: x.ThinkClosed,
 			TTFT: msDuration(x.TTFTMs), Total: msDuration(x.TotalMs),

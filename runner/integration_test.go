@@ -1,4 +1,3 @@
-
 // Integration tests with the project's tokenizer (runner/tokenizer) and graph builder (runner/onnxbuild).
 // They are behind the acoer_integration build tag until both packages are merged next to runner; then
 // delete the tag line (and build with -tags acoer_tokenizer, or wire tokenizer_adapter.go in for good).

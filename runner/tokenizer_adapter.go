@@ -1,4 +1,3 @@
-
 package runner
 
 import "github.com/acoer/acoer-bench/runner/tokenizer"

@@ -1,4 +1,3 @@
-
 // Needs runner/tokenizer wired in and runner/onnxbuild merged; delete the build tag line after the merge.
 //
 //	go test -tags 'acoer_tokenizer acoer_integration' ./cmd/acoer-bench/

@@ -1,5 +1,3 @@
-//go:build acoer_after_merge
-
 // End-to-end tests of `run` on real ONNX models built by the project: they need runner, datasets and
 // metrics merged (drop the build tag then) and ONNX Runtime installed (make setup); without the library
 // they skip.
