@@ -164,7 +164,7 @@ func aggregate(in aggInput) (*Results, error) {
 
 // records turns samples into metrics records. Problems are keyed "dataset/problem id", so samples of
 // several datasets pool without collisions. The maj@k vote key is the grader's normalised form of the
-// extracted answer (metrics.NormalizeAnswer), so "\\frac{1}{2}" and "$\\frac12$" vote together.
+// extracted answer (metrics.NormalizeAnswer), so "\frac{1}{2}" and "$\frac12$" vote together.
 func records(s []Sample) []metrics.Record {
 	out := make([]metrics.Record, len(s))
 	for i, x := range s {
