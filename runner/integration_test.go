@@ -1,8 +1,5 @@
-// Integration tests with the project's tokenizer (runner/tokenizer) and graph builder (runner/onnxbuild).
-// They are behind the acoer_integration build tag until both packages are merged next to runner; then
-// delete the tag line (and build with -tags acoer_tokenizer, or wire tokenizer_adapter.go in for good).
-//
-//	go test -tags 'acoer_tokenizer acoer_integration' ./runner/
+// Integration tests with the project's tokenizer (runner/tokenizer) and graph builder (runner/onnxbuild)
+// on real ONNX Runtime.
 package runner
 
 import (
@@ -91,6 +88,68 @@ func TestStories260KThroughRunner(t *testing.T) {
 		whole := m.Tokenizer().Decode(append(append([]int{}, p...), res[0].IDs...), true)
 		if "Once upon a time"+res[0].Text != whole {
 			t.Errorf("prompt + completion %q != decoded whole %q", "Once upon a time"+res[0].Text, whole)
+		}
+	}
+}
+
+// TestStories260KPrompts: for any prompt, the runner does what llama2.c does: the project tokenizer on
+// the converted tokenizer.json gives llama2.c's ids (BOS + its score-merge encoding), and greedy
+// generation through ONNX Runtime with the KV cache gives the tokens of a float64 reference forward pass
+// that recomputes the whole sequence at every step (llama2.c's math).
+func TestStories260KPrompts(t *testing.T) {
+	sh := filepath.Join(sharedDir(t), "models", "stories260K")
+	needORT(t)
+	ckpt, tokBin := filepath.Join(sh, "stories260K.bin"), filepath.Join(sh, "tok512.bin")
+	cfg, w, err := onnxbuild.ReadLlama2C(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := onnxbuild.ReadLlama2CTokenizer(tokBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := onnxbuild.ConvertLlama2C(ckpt, tokBin, dir, false, onnxbuild.DirOptions{Overwrite: true}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(dir, Options{Provider: ProviderCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	const steps = 24
+	prompts := []string{"Once upon a time", "Lily and Tom went to the park.", "The cat", "  two  spaces", "café ünïcode 你好 🙂", "\n\nNew lines\n"}
+	var reqs []Request
+	for _, p := range prompts {
+		ids, err := m.EncodePrompt(p, false, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := onnxbuild.Llama2CEncode(toks, p); !reflect.DeepEqual(ids, want) {
+			t.Fatalf("prompt %q: ids %v, llama2.c encodes %v", p, ids, want)
+		}
+		reqs = append(reqs, Request{PromptIDs: ids})
+	}
+	// One batch: left padding must not change anything.
+	out, err := m.Generate(context.Background(), reqs, Decoding{MaxNewTokens: steps, EOSIDs: []int{-1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range reqs {
+		seq := append([]int{}, r.PromptIDs...)
+		for range steps {
+			logits := onnxbuild.Reference(cfg, w, seq)
+			last := logits[len(logits)-1]
+			best := 0
+			for j, v := range last {
+				if v > last[best] {
+					best = j
+				}
+			}
+			seq = append(seq, best)
+		}
+		if got, want := out[i].IDs, seq[len(r.PromptIDs):]; !reflect.DeepEqual(got, want) {
+			t.Errorf("prompt %q: greedy ids\n got %v\nwant %v (float64 reference)", prompts[i], got, want)
 		}
 	}
 }
@@ -198,7 +257,7 @@ func TestSeededCacheEqualsRecompute(t *testing.T) {
 // prompts, 128 new tokens, greedy, EOS disabled. Reports generated tokens/s over the whole batch, TTFT
 // and per-token latency.
 //
-//	go test -tags 'acoer_tokenizer acoer_integration' -run '^$' -bench Throughput -benchtime 3x ./runner/
+//	go test -run '^$' -bench Throughput -benchtime 3x ./runner/
 func BenchmarkThroughput(b *testing.B) {
 	needORT(b)
 	models := map[string]string{}
