@@ -140,7 +140,7 @@ func aggregate(in aggInput) (*Results, error) {
 				continue
 			}
 			label := "overall/" + m.Name + "/" + dec.Name
-			rs, err := runStats(records(all), dec.Samples, bootOptions(cfg.Seed, label))
+			rs, err := runStats(all, dec.Samples, bootOptions(cfg.Seed, label))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", label, err)
 			}
@@ -218,8 +218,19 @@ func atKs(k int) []int {
 }
 
 // runStats is metrics.Aggregate with pass@k and maj@k at atKs(k), leaving out the k that some problem
-// of an incomplete run has too few samples for.
-func runStats(recs []metrics.Record, k int, boot metrics.BootstrapOptions) (metrics.RunStats, error) {
+// of an incomplete run has too few samples for. The generation wall time (for whole-run tokens/s) is
+// the sum of each sample's share of its batch's wall time, so it is exact for any set of whole batches,
+// a resumed run's included; samples written before batch_wall_ms existed leave it unknown (0).
+func runStats(s []Sample, k int, boot metrics.BootstrapOptions) (metrics.RunStats, error) {
+	recs := records(s)
+	var wallMs float64
+	for _, x := range s {
+		if x.BatchSize <= 0 || x.BatchWallMs <= 0 {
+			wallMs = 0
+			break
+		}
+		wallMs += x.BatchWallMs / float64(x.BatchSize)
+	}
 	least := minSamplesPerProblem(recs)
 	var ks []int
 	for _, x := range atKs(max(k, 1)) {
@@ -230,11 +241,11 @@ func runStats(recs []metrics.Record, k int, boot metrics.BootstrapOptions) (metr
 	if len(ks) == 0 {
 		ks = []int{1}
 	}
-	return metrics.Aggregate(recs, metrics.AggregateOptions{K: ks, Bootstrap: boot, GroupBy: groupKeys})
+	return metrics.Aggregate(recs, metrics.AggregateOptions{K: ks, Bootstrap: boot, GroupBy: groupKeys, Wall: msDuration(wallMs)})
 }
 
 func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, runSeed uint64) (TaskResult, error) {
-	rs, err := runStats(records(s), dec.Samples, bootOptions(runSeed, "task/"+k.String()))
+	rs, err := runStats(s, dec.Samples, bootOptions(runSeed, "task/"+k.String()))
 	if err != nil {
 		return TaskResult{}, fmt.Errorf("%s: %w", k, err)
 	}

@@ -330,7 +330,9 @@ func runTask(ctx context.Context, dir string, cfg *Config, m ModelSpec, d Datase
 			}
 			reqs[i] = runner.Request{PromptIDs: pr.ids, Seed: w.seed}
 		}
+		start := deps.Now()
 		comps, err := gen.Generate(ctx, reqs, rdec)
+		wall := deps.Now().Sub(start)
 		if err != nil {
 			return generated, skipped, fmt.Errorf("model %q dataset %q: generate: %w", m.Name, d.Name, err)
 		}
@@ -340,6 +342,9 @@ func runTask(ctx context.Context, dir string, cfg *Config, m ModelSpec, d Datase
 		out := make([]Sample, len(batch))
 		for i, w := range batch {
 			out[i] = makeSample(k, w, prompts[w.p.Problem.ID].text, comps[i], d.Grader, deps)
+			if wall > 0 {
+				out[i].BatchWallMs, out[i].BatchSize = float64(wall)/float64(time.Millisecond), len(batch)
+			}
 		}
 		if err := app.append(out); err != nil {
 			return generated, skipped, err

@@ -46,6 +46,10 @@ type Sample struct {
 	TTFTMs     float64 `json:"ttft_ms"`
 	TotalMs    float64 `json:"total_ms"`
 	PerTokenMs float64 `json:"per_token_ms"`
+	// BatchWallMs is the wall time of the Generate call this sample was part of, and BatchSize the number
+	// of sequences in it: whole-run tokens/s is total tokens / sum(BatchWallMs/BatchSize).
+	BatchWallMs float64 `json:"batch_wall_ms,omitempty"`
+	BatchSize   int     `json:"batch_size,omitempty"`
 }
 
 // pairKey identifies a (problem, sample) pair within a task.

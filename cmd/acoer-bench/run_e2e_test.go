@@ -67,6 +67,10 @@ func TestRunEmbeddedDefault(t *testing.T) {
 		if tr.Problems != 20 || !tr.Complete || tr.Length.All.N == 0 || !(tr.Throughput.PerSequenceMean > 0) {
 			t.Fatalf("task %+v", tr)
 		}
+		// Whole-run tokens/s: all generated tokens over the summed batch wall times.
+		if th := tr.Throughput; !(th.WallSeconds > 0) || th.Tokens != tr.Length.All.Total || !(th.TokensPerSecond > 0) {
+			t.Fatalf("throughput %+v (length %+v)", th, tr.Length.All)
+		}
 	}
 	p := res.Provenance
 	for _, m := range []string{"baseline", "candidate"} {
@@ -157,6 +161,7 @@ func benchSansTimings(t *testing.T, path string) []string {
 	var out []string
 	for _, x := range s {
 		x.TTFTMs, x.TotalMs, x.PerTokenMs = 0, 0, 0
+		x.BatchWallMs, x.BatchSize = 0, 0 // a resumed batch is smaller
 		b, _ := json.Marshal(x)
 		out = append(out, string(b))
 	}
