@@ -204,9 +204,21 @@ func yamlError(file string, err error) error {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &ConfigError{File: file, Line: line, Msg: m[2]}
+		return &ConfigError{File: file, Line: line, Msg: yamlPlain(m[2])}
 	}
-	return &ConfigError{File: file, Msg: msg}
+	return &ConfigError{File: file, Msg: yamlPlain(msg)}
+}
+
+// yamlUnknownRE matches yaml's known-fields error, which names a Go type rather than the config's key.
+var yamlUnknownRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+
+// yamlPlain words yaml's messages for a config author: "unknown key "modelz"" instead of "field modelz
+// not found in type bench.Config".
+func yamlPlain(msg string) string {
+	if m := yamlUnknownRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("unknown key %q", m[1])
+	}
+	return msg
 }
 
 // normalize fills defaults.

@@ -35,7 +35,7 @@ func TestConfigErrorsHaveLines(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"unknown top key", base + "colour: red\n", 9, "colour"},
+		{"unknown top key", base + "colour: red\n", 9, `unknown key "colour"`},
 		{"unknown model key", "models:\n  - name: a\n    path: m\n    pth: x\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "pth"},
 		{"bad type", base + "decoding:\n  - temperature: hot\n", 10, "hot"},
 		{"duplicate model", "models:\n  - name: a\n    path: m\n  - name: a\n    path: n\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "duplicate model name"},
