@@ -161,7 +161,7 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 			switch {
 			case slices.Contains(eos, tok):
 				r.finished, r.reason = true, FinishStop
-			case len(dec.StopStrings) > 0 && stopIndex(completionText(cfg, tail(r.prompt, stopTailTokens), r.out), dec.StopStrings) >= 0:
+			case len(dec.StopStrings) > 0 && stopInNewest(cfg, r, dec.StopStrings):
 				r.finished, r.reason = true, FinishStop
 			case len(r.out) >= r.budget:
 				r.finished, r.reason = true, FinishLength
@@ -254,6 +254,28 @@ func completionText(cfg genConfig, prompt, completion []int) string {
 		return whole[len(p):]
 	}
 	return cfg.tok.Decode(completion, skip)
+}
+
+// stopInNewest reports whether a stop string occurs in the text of r's newest tokens. It is checked
+// after every token, so a stop string first appears at the end: decoding the last len(stop)+
+// stopTailTokens completion tokens (each token adds at least one byte of text, or completes a character
+// begun by earlier ones) after stopTailTokens tokens of context finds it, at a cost that does not grow
+// with the completion.
+func stopInNewest(cfg genConfig, r *row, stops []string) bool {
+	n := stopTailTokens
+	for _, s := range stops {
+		n = max(n, len(s)+stopTailTokens)
+	}
+	if len(r.out) <= n {
+		return stopIndex(completionText(cfg, tail(r.prompt, stopTailTokens), r.out), stops) >= 0
+	}
+	newest := r.out[len(r.out)-n:]
+	before := r.out[:len(r.out)-n]
+	context := tail(before, stopTailTokens)
+	if len(context) < stopTailTokens {
+		context = append(slices.Clone(tail(r.prompt, stopTailTokens-len(context))), context...)
+	}
+	return stopIndex(completionText(cfg, context, newest), stops) >= 0
 }
 
 // stopIndex returns the end (exclusive) of the earliest stop string in text, or -1.

@@ -196,6 +196,26 @@ func TestGenerateStopStrings(t *testing.T) {
 	}
 }
 
+// Stop strings are found wherever they first end, also late in a long completion (where only the newest
+// tokens are decoded): for a stop string taken from every position of a free completion, generation ends
+// exactly at its first occurrence, as if the whole text were searched.
+func TestGenerateStopStringsLate(t *testing.T) {
+	dec := Decoding{MaxNewTokens: 40, EOSIDs: []int{-1}} // no EOS: a 40-token completion
+	free := mustGen(t, []Request{{PromptIDs: []int{1, 3, 4}}}, dec)[0]
+	if len(free.IDs) < 30 {
+		t.Skipf("fake completion too short: %d tokens", len(free.IDs))
+	}
+	for j := 0; j+3 <= len(free.Text); j++ {
+		stop := free.Text[j : j+3]
+		k := strings.Index(free.Text, stop)
+		dec.StopStrings = []string{stop}
+		c := mustGen(t, []Request{{PromptIDs: []int{1, 3, 4}}}, dec)[0]
+		if want := free.Text[:k+len(stop)]; c.FinishReason != FinishStop || c.Text != want {
+			t.Fatalf("stop %q (first at byte %d of %d): got %q (%s), want %q", stop, k, len(free.Text), c.Text, c.FinishReason, want)
+		}
+	}
+}
+
 // The completion text is decode(prompt+completion) - decode(prompt): with SentencePiece-style decoding the
 // space that starts the completion survives.
 func TestCompletionTextKeepsLeadingSpace(t *testing.T) {
