@@ -434,7 +434,8 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 		case gvList, gvSet:
 			return gradeUnordered(p.elems, g.elems, pct, b)
 		case gvSeq:
-			return gradeOrdered(p.elems, g.elems, pct, b)
+			// a tuple (1,3) may render the set {1,3} (Math-Verify, Qwen), an interval [1,3] may not
+			return p.open == "(" && p.close == ")" && gradeOrdered(p.elems, g.elems, pct, b)
 		}
 		return false
 	case gvSeq:
@@ -453,7 +454,7 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 			}
 			return false
 		case gvSet:
-			return gradeOrdered(p.elems, g.elems, pct, b)
+			return g.open == "(" && g.close == ")" && gradeOrdered(p.elems, g.elems, pct, b)
 		case gvMatrix:
 			return (p.rows == 1 || p.cols == 1) && gradeOrdered(p.elems, g.elems, pct, b)
 		}
@@ -707,9 +708,13 @@ func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
 		return gradeRelationEqual(pp[0], pops[0], pp[1], gp[0], gops[0], gp[1], b)
 	}
 	if gradeAllEq(pops) && gradeAllEq(gops) {
-		// chains: compare first = last
-		return gradeRelationEqual(pp[0], "=", pp[len(pp)-1], gp[0], "=", gp[len(gp)-1], b) ||
-			gradeExprEqual(pp[len(pp)-1], gp[len(gp)-1], pct, b) && gradeKey(pp[0]) == gradeKey(gp[0])
+		// chains: compare first = last ("x = 5+5+1 = 1/3 \approx 11": the side before a final \approx)
+		plast := pp[len(pp)-1]
+		if pops[len(pops)-1] == `\approx` && len(pp) > 2 {
+			plast = pp[len(pp)-2]
+		}
+		return gradeRelationEqual(pp[0], "=", plast, gp[0], "=", gp[len(gp)-1], b) ||
+			gradeExprEqual(plast, gp[len(gp)-1], pct, b) && gradeKey(pp[0]) == gradeKey(gp[0])
 	}
 	return false
 }
@@ -747,7 +752,10 @@ func gradeExprEqual(p, g string, pct bool, b *gradeBudget) bool {
 			tol = gradeRelTol
 		}
 		vp, vg := gradeEval(np, nil, b), gradeEval(ng, nil, b)
-		if gradeClose(vp, vg, tol) {
+		// integer arithmetic below 2^53 is exact in float64: 10000000001 is not 10^{10}
+		intExact := tol == gradeExactRelTol && gradeIntArith(np) && gradeIntArith(ng) &&
+			math.Abs(real(vp)) < 1<<53 && math.Abs(real(vg)) < 1<<53
+		if intExact && vp == vg || !intExact && gradeClose(vp, vg, tol) {
 			return true
 		}
 		if pct && imag(vg) == 0 && imag(vp) == 0 {
@@ -892,7 +900,12 @@ func gradeClose(a, b complex128, tol float64) bool {
 			math.IsInf(real(a), 0) == math.IsInf(real(b), 0)
 	}
 	d := cmplx.Abs(a - b)
-	return d <= gradeAbsTol || d <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b))
+	if d <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b)) {
+		return true
+	}
+	// the absolute tolerance only absorbs float noise around an exact zero: two tiny non-zero
+	// values (\frac{1}{2^{98}}, \frac{1}{2^{99}}) are compared relatively, as isclose does
+	return d <= gradeAbsTol && (a == 0 || b == 0)
 }
 
 func gradeSortStrings(s []string) {
@@ -987,4 +1000,23 @@ func gradeConstantExpr(s string, b *gradeBudget) bool {
 	vars := map[string]struct{}{}
 	gradeCollectVars(n, vars)
 	return len(vars) == 0
+}
+
+// gradeIntArith reports whether n is integer literals under + - * ^ (small non-negative integer
+// exponents), unary minus and !, so that its float64 value is exact while it stays below 2^53.
+func gradeIntArith(n *gradeNode) bool {
+	if n == nil {
+		return false
+	}
+	switch n.kind {
+	case gnNum:
+		return n.intLit
+	case gnAdd, gnSub, gnMul:
+		return gradeIntArith(n.a) && gradeIntArith(n.b)
+	case gnPow:
+		return gradeIntArith(n.a) && n.b != nil && n.b.kind == gnNum && n.b.intLit && real(n.b.val) >= 0 && real(n.b.val) <= 64
+	case gnNeg, gnFact:
+		return gradeIntArith(n.a)
+	}
+	return false
 }

@@ -315,7 +315,9 @@ func (p *gradeParser) term() (*gradeNode, error) {
 			num, _ := strconv.ParseFloat(p.toks[p.pos].s, 64)
 			den, _ := strconv.ParseFloat(p.toks[p.pos+2].s, 64)
 			p.pos += 3
-			if den == 0 {
+			if den == 0 || num >= den {
+				// "11 7/6", "11 6/6" are no mixed numbers (Math-Verify): no value at all, rather
+				// than one read by an implicit operation
 				return nil, gradeErrParse
 			}
 			left = &gradeNode{kind: gnAdd, a: left, b: &gradeNode{kind: gnNum, val: complex(num/den, 0)}}
@@ -629,6 +631,12 @@ func (p *gradeParser) primary() (*gradeNode, error) {
 				return nil, gradeErrParse
 			}
 			p.pos++
+			if n.intLit {
+				// "(11) 4/9" is no mixed number (Math-Verify)
+				c := *n
+				c.intLit = false
+				return &c, nil
+			}
 			return n, nil
 		case "{":
 			p.pos++
