@@ -904,6 +904,15 @@ func gradeEval(n *gradeNode, env map[string]complex128, b *gradeBudget) complex1
 			return cmplx.NaN()
 		}
 		nn, k := real(x), real(y)
+		if nn != math.Floor(nn) && k == math.Floor(k) && k >= 0 && k <= 64 {
+			// \binom{n}{2} at a sample point of n: the falling factorial n(n-1).../k!, the
+			// polynomial sympy's simplify sees (\binom{n}{2} = \frac{n(n-1)}{2})
+			r := 1.0
+			for j := 0.0; j < k; j++ {
+				r *= (nn - j) / (j + 1)
+			}
+			return complex(r, 0)
+		}
 		if nn != math.Floor(nn) || k != math.Floor(k) || k < 0 || nn < 0 || k > nn || nn > 1e6 {
 			return cmplx.NaN()
 		}
