@@ -412,6 +412,19 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 			if iv, ok := gradeRelationInterval(g.text); ok {
 				return gradeValEqual(p, iv, pct, b)
 			}
+			if p.kind == gvUnion {
+				for _, or := range []string{`\lor`, `\vee`} {
+					if parts := gradeSplitTop(g.text, or); len(parts) > 1 {
+						var elems []gradeVal
+						for _, q := range parts {
+							elems = append(elems, gradeVal{kind: gvScalar, text: strings.TrimSpace(q)})
+						}
+						if u, ok := gradeRelationUnion(elems); ok {
+							return gradeValEqual(p, u, pct, b)
+						}
+					}
+				}
+			}
 		}
 		if p.kind != gvScalar {
 			// "x=1, y=2" style lists never equal a scalar; a tuple as a scalar text may still match
@@ -421,6 +434,12 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 	case gvEmpty:
 		return p.kind == gvEmpty
 	case gvList:
+		if p.kind == gvUnion {
+			// gold "x < -2 or x > 2" against pred "(-\infty,-2) \cup (2,\infty)"
+			if u, ok := gradeRelationUnion(g.elems); ok {
+				return gradeValEqual(p, u, pct, b)
+			}
+		}
 		switch p.kind {
 		case gvList, gvSet, gvSeq:
 			if gradeUnordered(p.elems, g.elems, pct, b) {
@@ -1019,4 +1038,24 @@ func gradeIntArith(n *gradeNode) bool {
 		return gradeIntArith(n.a)
 	}
 	return false
+}
+
+// gradeRelationUnion reads the gold alternatives "x < -2", "x > 2" (written with "or", \lor or
+// \vee) as the union of their intervals, when every one is a one-variable inequality.
+func gradeRelationUnion(elems []gradeVal) (gradeVal, bool) {
+	if len(elems) < 2 {
+		return gradeVal{}, false
+	}
+	u := gradeVal{kind: gvUnion}
+	for _, e := range elems {
+		if e.kind != gvScalar {
+			return gradeVal{}, false
+		}
+		iv, ok := gradeRelationInterval(e.text)
+		if !ok {
+			return gradeVal{}, false
+		}
+		u.elems = append(u.elems, iv)
+	}
+	return u, true
 }
