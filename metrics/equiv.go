@@ -110,13 +110,13 @@ func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
 	}
 	vp := gradeParseVal(np, b, 0)
 	vg := gradeParseVal(ng, b, 0)
-	if gradeValEqual(vp, vg, pctP || pctG, b) {
+	if gradeValEqual(vp, vg, gradePctOf(pctP, pctG), b) {
 		return true, ""
 	}
 	// a decimal comma against a scalar gold: "1,22" = 1.22, "0,111" = 0.111 (Math-Verify)
 	if vg.kind == gvScalar {
 		if m := gradeDecimalComma.FindStringSubmatch(np); m != nil && !gradeThousands.MatchString(np) {
-			return gradeScalarEqual(m[1]+"."+m[2], vg.text, pctP || pctG, b), ""
+			return gradeScalarEqual(m[1]+"."+m[2], vg.text, gradePctOf(pctP, pctG), b), ""
 		}
 	}
 	return false, ""
@@ -393,7 +393,7 @@ func gradeParseMatrix(s, env string, bodyStart int, b *gradeBudget, depth int) (
 
 // ---- comparison ----
 
-func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
+func gradeValEqual(p, g gradeVal, pct gradePct, b *gradeBudget) bool {
 	b.step()
 	// a one-element container is its element
 	if p.kind != g.kind {
@@ -492,7 +492,7 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 	return false
 }
 
-func gradeOrdered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
+func gradeOrdered(p, g []gradeVal, pct gradePct, b *gradeBudget) bool {
 	if len(p) != len(g) {
 		return false
 	}
@@ -504,7 +504,7 @@ func gradeOrdered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
 	return true
 }
 
-func gradeUnordered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
+func gradeUnordered(p, g []gradeVal, pct gradePct, b *gradeBudget) bool {
 	if len(p) != len(g) {
 		return false
 	}
@@ -538,7 +538,7 @@ outer:
 }
 
 // gradeEquationListEqual compares "x=1, y=2" with "(1, 2)" or "1, 2": the right-hand sides in order.
-func gradeEquationListEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
+func gradeEquationListEqual(p, g gradeVal, pct gradePct, b *gradeBudget) bool {
 	strip := func(v gradeVal) (gradeVal, bool) {
 		out := gradeVal{kind: gvList}
 		any := false
@@ -689,7 +689,7 @@ func gradeTextKey(s string) string {
 	return gradeKey(gradeTextKeyReplacer.Replace(s))
 }
 
-func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
+func gradeScalarEqual(p, g string, pct gradePct, b *gradeBudget) bool {
 	b.step()
 	if gradeKey(p) == gradeKey(g) {
 		return true
@@ -748,7 +748,7 @@ func gradeAllEq(ops []string) bool {
 }
 
 // gradeExprEqual compares two expressions numerically (no variables) or at random points.
-func gradeExprEqual(p, g string, pct bool, b *gradeBudget) bool {
+func gradeExprEqual(p, g string, pct gradePct, b *gradeBudget) bool {
 	if gradeKey(p) == gradeKey(g) {
 		return true
 	}
@@ -777,8 +777,16 @@ func gradeExprEqual(p, g string, pct bool, b *gradeBudget) bool {
 		if intExact && vp == vg || !intExact && gradeClose(vp, vg, tol) {
 			return true
 		}
-		if pct && imag(vg) == 0 && imag(vp) == 0 {
-			return gradeClose(vp, vg/100, tol) || gradeClose(vp, vg*100, tol)
+		if imag(vg) == 0 && imag(vp) == 0 {
+			// a percent gold g% is g or g/100; a percent pred p% against a fraction gold is
+			// p = g*100 (Qwen's include_percentage, Math-Verify's reading of %: gold 10\%
+			// does not accept 1000)
+			if pct&gradePctGold != 0 && gradeClose(vp, vg/100, tol) {
+				return true
+			}
+			if pct&gradePctPred != 0 && gradeClose(vp, vg*100, tol) {
+				return true
+			}
 		}
 		return false
 	}
@@ -1058,4 +1066,23 @@ func gradeRelationUnion(elems []gradeVal) (gradeVal, bool) {
 		u.elems = append(u.elems, iv)
 	}
 	return u, true
+}
+
+// gradePct records which side carried a percent sign.
+type gradePct uint8
+
+const (
+	gradePctPred gradePct = 1 << iota
+	gradePctGold
+)
+
+func gradePctOf(pred, gold bool) gradePct {
+	var p gradePct
+	if pred {
+		p |= gradePctPred
+	}
+	if gold {
+		p |= gradePctGold
+	}
+	return p
 }

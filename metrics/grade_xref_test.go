@@ -181,6 +181,14 @@ var xrefGradeCases = []gradeCase{
 	{"gsm8k", "Final Answer: The final answer is $\\$150$. I hope it is correct.", "150", true, RuleAnswerIs},
 	{"gsm8k", "The answer is 20 percent.", "20", true, RuleAnswerIs},
 	{"gsm8k", "The answer is ten.", "10", false, RuleNone},
+	{"gsm8k", "#### $1,000", "1000", true, RuleHash},
+	{"gsm8k", "<think>I think 5</think>", "5", false, RuleNone},
+	{"gsm8k", "The answer is: (A)", "5", false, RuleNone},
+	{"aime", "\\boxed{45}", "450", false, RuleBoxed},
+	{"aime", "\\boxed{450}", "45", false, RuleBoxed},
+	{"math", "The answer is: (A)", "A", true, RuleAnswerIs},
+	{"math", "The answer is (B).", "\\text{(B)}", true, RuleAnswerIs},
+	{"math", "Answer: B", "\\text{(B)}", true, RuleAnswerColon},
 }
 
 // xrefEquivCases are (pred, gold) pairs for Equivalent.
@@ -420,6 +428,37 @@ var xrefEquivCases = []equivCase{
 	{"x < -2 \\text{ or } x > 2", "(-\\infty,-2)\\cup(2,\\infty)", false},
 	{"-2, 2", "x < -2 \\text{ or } x > 2", false},
 	{"(-\\infty,-2]\\cup[2,\\infty)", "x \\le -2 \\text{ or } x \\ge 2", true},
+	{"1/3", "3", false},
+	{"\\frac{1}{3}", "\\frac{1}{3}\\pi", false},
+	{"x+1", "x-1", false},
+	{"2", "\\sqrt{4}", true},
+	{"(1,2)", "(1,2,3)", false},
+	{"12", "1,2", false},
+	{"1,2", "12", false},
+	{"100", "10\\%", false},
+	{"10", "10\\%", true},
+	{"0.1", "10\\%", true},
+	{"1000", "10\\%", false}, // Math-Verify reads 10\\% as 0.1 (Qwen's include_percentage would accept 10*100)
+	{"\\frac{1}{2}", "\\frac{1}{2}x", false},
+	{"x", "y", false},
+	{"\\infty", "-\\infty", false},
+	{"(-\\infty,0)", "(0,\\infty)", false},
+	{"\\emptyset", "\\{0\\}", false},
+	{"1e3", "13", false},
+	{"2\\cdot 10^3", "20^3", false},
+	{"3^2", "9", true},
+	{"3^2", "6", false},
+	{"\\sqrt{3}", "1.732", true},
+	{"\\sqrt{3}", "1.73", false},
+	{"\\frac{1}{2}", "2", false},
+	{"-\\frac{1}{2}", "\\frac{1}{2}", false},
+	{"\\frac{2}{1}", "\\frac{1}{2}", false},
+	{"5", "50", false},
+	{"0.5", "5", false},
+	{"(1,2)", "[1,2]", false},
+	{"0.1\\%", "10", false}, // Math-Verify: 0.1\\% is 0.001 (Qwen strips the sign and accepts 10/100)
+	{"10\\%", "10", true},
+	{"1000\\%", "10", true},
 }
 
 // xrefExtractCases pin the extracted text of the cases fixed with this table.
