@@ -110,13 +110,13 @@ func gradeEquivalent(pred, gold string, b *gradeBudget) (bool, string) {
 	}
 	vp := gradeParseVal(np, b, 0)
 	vg := gradeParseVal(ng, b, 0)
-	if gradeValEqual(vp, vg, pctP || pctG, b) {
+	if gradeValEqual(vp, vg, gradePctOf(pctP, pctG), b) {
 		return true, ""
 	}
 	// a decimal comma against a scalar gold: "1,22" = 1.22, "0,111" = 0.111 (Math-Verify)
 	if vg.kind == gvScalar {
 		if m := gradeDecimalComma.FindStringSubmatch(np); m != nil && !gradeThousands.MatchString(np) {
-			return gradeScalarEqual(m[1]+"."+m[2], vg.text, pctP || pctG, b), ""
+			return gradeScalarEqual(m[1]+"."+m[2], vg.text, gradePctOf(pctP, pctG), b), ""
 		}
 	}
 	return false, ""
@@ -393,7 +393,7 @@ func gradeParseMatrix(s, env string, bodyStart int, b *gradeBudget, depth int) (
 
 // ---- comparison ----
 
-func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
+func gradeValEqual(p, g gradeVal, pct gradePct, b *gradeBudget) bool {
 	b.step()
 	// a one-element container is its element
 	if p.kind != g.kind {
@@ -412,6 +412,19 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 			if iv, ok := gradeRelationInterval(g.text); ok {
 				return gradeValEqual(p, iv, pct, b)
 			}
+			if p.kind == gvUnion {
+				for _, or := range []string{`\lor`, `\vee`} {
+					if parts := gradeSplitTop(g.text, or); len(parts) > 1 {
+						var elems []gradeVal
+						for _, q := range parts {
+							elems = append(elems, gradeVal{kind: gvScalar, text: strings.TrimSpace(q)})
+						}
+						if u, ok := gradeRelationUnion(elems); ok {
+							return gradeValEqual(p, u, pct, b)
+						}
+					}
+				}
+			}
 		}
 		if p.kind != gvScalar {
 			// "x=1, y=2" style lists never equal a scalar; a tuple as a scalar text may still match
@@ -421,6 +434,12 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 	case gvEmpty:
 		return p.kind == gvEmpty
 	case gvList:
+		if p.kind == gvUnion {
+			// gold "x < -2 or x > 2" against pred "(-\infty,-2) \cup (2,\infty)"
+			if u, ok := gradeRelationUnion(g.elems); ok {
+				return gradeValEqual(p, u, pct, b)
+			}
+		}
 		switch p.kind {
 		case gvList, gvSet, gvSeq:
 			if gradeUnordered(p.elems, g.elems, pct, b) {
@@ -434,7 +453,8 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 		case gvList, gvSet:
 			return gradeUnordered(p.elems, g.elems, pct, b)
 		case gvSeq:
-			return gradeOrdered(p.elems, g.elems, pct, b)
+			// a tuple (1,3) may render the set {1,3} (Math-Verify, Qwen), an interval [1,3] may not
+			return p.open == "(" && p.close == ")" && gradeOrdered(p.elems, g.elems, pct, b)
 		}
 		return false
 	case gvSeq:
@@ -453,7 +473,7 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 			}
 			return false
 		case gvSet:
-			return gradeOrdered(p.elems, g.elems, pct, b)
+			return g.open == "(" && g.close == ")" && gradeOrdered(p.elems, g.elems, pct, b)
 		case gvMatrix:
 			return (p.rows == 1 || p.cols == 1) && gradeOrdered(p.elems, g.elems, pct, b)
 		}
@@ -472,7 +492,7 @@ func gradeValEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
 	return false
 }
 
-func gradeOrdered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
+func gradeOrdered(p, g []gradeVal, pct gradePct, b *gradeBudget) bool {
 	if len(p) != len(g) {
 		return false
 	}
@@ -484,7 +504,7 @@ func gradeOrdered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
 	return true
 }
 
-func gradeUnordered(p, g []gradeVal, pct bool, b *gradeBudget) bool {
+func gradeUnordered(p, g []gradeVal, pct gradePct, b *gradeBudget) bool {
 	if len(p) != len(g) {
 		return false
 	}
@@ -518,7 +538,7 @@ outer:
 }
 
 // gradeEquationListEqual compares "x=1, y=2" with "(1, 2)" or "1, 2": the right-hand sides in order.
-func gradeEquationListEqual(p, g gradeVal, pct bool, b *gradeBudget) bool {
+func gradeEquationListEqual(p, g gradeVal, pct gradePct, b *gradeBudget) bool {
 	strip := func(v gradeVal) (gradeVal, bool) {
 		out := gradeVal{kind: gvList}
 		any := false
@@ -669,7 +689,7 @@ func gradeTextKey(s string) string {
 	return gradeKey(gradeTextKeyReplacer.Replace(s))
 }
 
-func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
+func gradeScalarEqual(p, g string, pct gradePct, b *gradeBudget) bool {
 	b.step()
 	if gradeKey(p) == gradeKey(g) {
 		return true
@@ -707,9 +727,13 @@ func gradeScalarEqual(p, g string, pct bool, b *gradeBudget) bool {
 		return gradeRelationEqual(pp[0], pops[0], pp[1], gp[0], gops[0], gp[1], b)
 	}
 	if gradeAllEq(pops) && gradeAllEq(gops) {
-		// chains: compare first = last
-		return gradeRelationEqual(pp[0], "=", pp[len(pp)-1], gp[0], "=", gp[len(gp)-1], b) ||
-			gradeExprEqual(pp[len(pp)-1], gp[len(gp)-1], pct, b) && gradeKey(pp[0]) == gradeKey(gp[0])
+		// chains: compare first = last ("x = 5+5+1 = 1/3 \approx 11": the side before a final \approx)
+		plast := pp[len(pp)-1]
+		if pops[len(pops)-1] == `\approx` && len(pp) > 2 {
+			plast = pp[len(pp)-2]
+		}
+		return gradeRelationEqual(pp[0], "=", plast, gp[0], "=", gp[len(gp)-1], b) ||
+			gradeExprEqual(plast, gp[len(gp)-1], pct, b) && gradeKey(pp[0]) == gradeKey(gp[0])
 	}
 	return false
 }
@@ -724,7 +748,7 @@ func gradeAllEq(ops []string) bool {
 }
 
 // gradeExprEqual compares two expressions numerically (no variables) or at random points.
-func gradeExprEqual(p, g string, pct bool, b *gradeBudget) bool {
+func gradeExprEqual(p, g string, pct gradePct, b *gradeBudget) bool {
 	if gradeKey(p) == gradeKey(g) {
 		return true
 	}
@@ -747,11 +771,22 @@ func gradeExprEqual(p, g string, pct bool, b *gradeBudget) bool {
 			tol = gradeRelTol
 		}
 		vp, vg := gradeEval(np, nil, b), gradeEval(ng, nil, b)
-		if gradeClose(vp, vg, tol) {
+		// integer arithmetic below 2^53 is exact in float64: 10000000001 is not 10^{10}
+		intExact := tol == gradeExactRelTol && gradeIntArith(np) && gradeIntArith(ng) &&
+			math.Abs(real(vp)) < 1<<53 && math.Abs(real(vg)) < 1<<53
+		if intExact && vp == vg || !intExact && gradeClose(vp, vg, tol) {
 			return true
 		}
-		if pct && imag(vg) == 0 && imag(vp) == 0 {
-			return gradeClose(vp, vg/100, tol) || gradeClose(vp, vg*100, tol)
+		if imag(vg) == 0 && imag(vp) == 0 {
+			// a percent gold g% is g or g/100; a percent pred p% against a fraction gold is
+			// p = g*100 (Qwen's include_percentage, Math-Verify's reading of %: gold 10\%
+			// does not accept 1000)
+			if pct&gradePctGold != 0 && gradeClose(vp, vg/100, tol) {
+				return true
+			}
+			if pct&gradePctPred != 0 && gradeClose(vp, vg*100, tol) {
+				return true
+			}
 		}
 		return false
 	}
@@ -892,7 +927,12 @@ func gradeClose(a, b complex128, tol float64) bool {
 			math.IsInf(real(a), 0) == math.IsInf(real(b), 0)
 	}
 	d := cmplx.Abs(a - b)
-	return d <= gradeAbsTol || d <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b))
+	if d <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b)) {
+		return true
+	}
+	// the absolute tolerance only absorbs float noise around an exact zero: two tiny non-zero
+	// values (\frac{1}{2^{98}}, \frac{1}{2^{99}}) are compared relatively, as isclose does
+	return d <= gradeAbsTol && (a == 0 || b == 0)
 }
 
 func gradeSortStrings(s []string) {
@@ -987,4 +1027,62 @@ func gradeConstantExpr(s string, b *gradeBudget) bool {
 	vars := map[string]struct{}{}
 	gradeCollectVars(n, vars)
 	return len(vars) == 0
+}
+
+// gradeIntArith reports whether n is integer literals under + - * ^ (small non-negative integer
+// exponents), unary minus and !, so that its float64 value is exact while it stays below 2^53.
+func gradeIntArith(n *gradeNode) bool {
+	if n == nil {
+		return false
+	}
+	switch n.kind {
+	case gnNum:
+		return n.intLit
+	case gnAdd, gnSub, gnMul:
+		return gradeIntArith(n.a) && gradeIntArith(n.b)
+	case gnPow:
+		return gradeIntArith(n.a) && n.b != nil && n.b.kind == gnNum && n.b.intLit && real(n.b.val) >= 0 && real(n.b.val) <= 64
+	case gnNeg, gnFact:
+		return gradeIntArith(n.a)
+	}
+	return false
+}
+
+// gradeRelationUnion reads the gold alternatives "x < -2", "x > 2" (written with "or", \lor or
+// \vee) as the union of their intervals, when every one is a one-variable inequality.
+func gradeRelationUnion(elems []gradeVal) (gradeVal, bool) {
+	if len(elems) < 2 {
+		return gradeVal{}, false
+	}
+	u := gradeVal{kind: gvUnion}
+	for _, e := range elems {
+		if e.kind != gvScalar {
+			return gradeVal{}, false
+		}
+		iv, ok := gradeRelationInterval(e.text)
+		if !ok {
+			return gradeVal{}, false
+		}
+		u.elems = append(u.elems, iv)
+	}
+	return u, true
+}
+
+// gradePct records which side carried a percent sign.
+type gradePct uint8
+
+const (
+	gradePctPred gradePct = 1 << iota
+	gradePctGold
+)
+
+func gradePctOf(pred, gold bool) gradePct {
+	var p gradePct
+	if pred {
+		p |= gradePctPred
+	}
+	if gold {
+		p |= gradePctGold
+	}
+	return p
 }

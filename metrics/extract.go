@@ -129,8 +129,9 @@ var gradeBoxGapReplacer = strings.NewReplacer("$", "", `\]`, "", `\[`, "", `\)`,
 // before it ("\boxed{1}, \boxed{2}" -> "1, 2"), and the content of the last box alone.
 func gradeBoxedAnswerBoth(s string) (joined, last string, ok bool) {
 	boxes := gradeBoxes(s)
+	// an unclosed (truncated) or empty last box is skipped for the previous one
 	n := len(boxes) - 1
-	for n >= 0 && !boxes[n].closed {
+	for n >= 0 && (!boxes[n].closed || strings.TrimSpace(boxes[n].content) == "") {
 		n--
 	}
 	if n < 0 {
@@ -187,7 +188,7 @@ var (
 	gradeAnswerColonRe = regexp.MustCompile(`^(?i)answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*`)
 	gradeHashRe        = regexp.MustCompile(`^####\s*`)
 	gradeLastNumberRe  = regexp.MustCompile(`-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?|-?\.\d+`)
-	gradeNumberRe      = regexp.MustCompile(`-?\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+`)
+	gradeNumberRe      = regexp.MustCompile(`-?\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?|-?\.\d+`)
 )
 
 // Extract returns the final answer of response for benchmark and the rule that found it (see the
@@ -410,7 +411,7 @@ func gradeSnippet(rest string, numeric bool) string {
 	case strings.HasPrefix(rest, "$$"):
 		s = gradeUntil(rest[2:], "$$")
 	case strings.HasPrefix(rest, "$"):
-		s = gradeUntil(rest[1:], "$")
+		s = gradeUntilDollar(rest[1:])
 	case strings.HasPrefix(rest, `\(`):
 		s = gradeUntil(rest[2:], `\)`)
 	case strings.HasPrefix(rest, `\[`):
@@ -452,6 +453,21 @@ func gradeUntil(s, closer string) string {
 	}
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
+	}
+	return s
+}
+
+// gradeUntilDollar is gradeUntil(s, "$") that steps over an escaped \$ ("$\$1,234$").
+func gradeUntilDollar(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '$':
+			return s[:i]
+		case '\n':
+			return s[:i]
+		}
 	}
 	return s
 }

@@ -315,7 +315,9 @@ func (p *gradeParser) term() (*gradeNode, error) {
 			num, _ := strconv.ParseFloat(p.toks[p.pos].s, 64)
 			den, _ := strconv.ParseFloat(p.toks[p.pos+2].s, 64)
 			p.pos += 3
-			if den == 0 {
+			if den == 0 || num >= den {
+				// "11 7/6", "11 6/6" are no mixed numbers (Math-Verify): no value at all, rather
+				// than one read by an implicit operation
 				return nil, gradeErrParse
 			}
 			left = &gradeNode{kind: gnAdd, a: left, b: &gradeNode{kind: gnNum, val: complex(num/den, 0)}}
@@ -629,6 +631,12 @@ func (p *gradeParser) primary() (*gradeNode, error) {
 				return nil, gradeErrParse
 			}
 			p.pos++
+			if n.intLit {
+				// "(11) 4/9" is no mixed number (Math-Verify)
+				c := *n
+				c.intLit = false
+				return &c, nil
+			}
 			return n, nil
 		case "{":
 			p.pos++
@@ -896,6 +904,15 @@ func gradeEval(n *gradeNode, env map[string]complex128, b *gradeBudget) complex1
 			return cmplx.NaN()
 		}
 		nn, k := real(x), real(y)
+		if nn != math.Floor(nn) && k == math.Floor(k) && k >= 0 && k <= 64 {
+			// \binom{n}{2} at a sample point of n: the falling factorial n(n-1).../k!, the
+			// polynomial sympy's simplify sees (\binom{n}{2} = \frac{n(n-1)}{2})
+			r := 1.0
+			for j := 0.0; j < k; j++ {
+				r *= (nn - j) / (j + 1)
+			}
+			return complex(r, 0)
+		}
 		if nn != math.Floor(nn) || k != math.Floor(k) || k < 0 || nn < 0 || k > nn || nn > 1e6 {
 			return cmplx.NaN()
 		}
