@@ -14,12 +14,19 @@ import (
 // genaiModel writes a seeded genai-layout model (preset tiny: head dim 16) and opens it with opts.
 func genaiModel(t *testing.T, opts Options) (*Model, onnxbuild.LlamaConfig, *onnxbuild.Weights) {
 	t.Helper()
+	return genaiModelQ(t, opts, false)
+}
+
+// genaiModelQ is genaiModel, with int4 MatMulNBits projections when int4 is set; the weights it
+// returns are those the graph computes with (dequantized for int4).
+func genaiModelQ(t *testing.T, opts Options, int4 bool) (*Model, onnxbuild.LlamaConfig, *onnxbuild.Weights) {
+	t.Helper()
 	needORT(t)
 	cfg, err := onnxbuild.Preset("tiny", len(onnxbuild.ByteTokenizerPieces()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.GenAI, cfg.MaxSeqLen = true, 256
+	cfg.GenAI, cfg.MaxSeqLen, cfg.Int4 = true, 256, int4
 	dir := t.TempDir()
 	if err := onnxbuild.WriteSeededModelDir(dir, cfg, 9, 0, onnxbuild.DirOptions{}); err != nil {
 		t.Fatal(err)
@@ -30,7 +37,11 @@ func genaiModel(t *testing.T, opts Options) (*Model, onnxbuild.LlamaConfig, *onn
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	return m, cfg, onnxbuild.RandomWeights(cfg, 9)
+	w := onnxbuild.RandomWeights(cfg, 9)
+	if int4 {
+		w = onnxbuild.DequantizedInt4(cfg, w)
+	}
+	return m, cfg, w
 }
 
 func encodeAll(t *testing.T, m *Model, texts []string) []Request {
@@ -178,4 +189,30 @@ func TestGenAILeftPaddingIsWrong(t *testing.T) {
 		t.Skip("left padding gave the unpadded result on this ONNX Runtime; grouping is no longer needed")
 	}
 	t.Logf("left-padded row: %v, unpadded %v", out[1].IDs, want)
+}
+
+// An int4 genai directory (MatMulNBits projections, as the builder's -p int4 writes) runs through the
+// runner on the CPU as it is: greedy tokens equal the float64 reference on the dequantized weights,
+// and a batch equals its prompts alone.
+func TestGenAIInt4(t *testing.T) {
+	m, cfg, w := genaiModelQ(t, Options{}, true)
+	texts := []string{"Hello", "The quick brown fox", "Why?", "Hi!!"}
+	reqs := encodeAll(t, m, texts)
+	dec := Decoding{MaxNewTokens: 12, EOSIDs: []int{-1}}
+	batch, err := m.Generate(context.Background(), reqs, dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range reqs {
+		if want := referenceGreedy(cfg, w, r.PromptIDs, dec.MaxNewTokens); !reflect.DeepEqual(batch[i].IDs, want) {
+			t.Errorf("prompt %q: ids %v, float64 reference on dequantized weights %v", texts[i], batch[i].IDs, want)
+		}
+		one, err := m.Generate(context.Background(), []Request{r}, dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one[0].IDs, batch[i].IDs) {
+			t.Errorf("prompt %q: batch %v, alone %v", texts[i], batch[i].IDs, one[0].IDs)
+		}
+	}
 }

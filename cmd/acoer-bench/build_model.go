@@ -22,6 +22,7 @@ const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tok
   # the layout onnxruntime-genai's model builder writes (CPU fp32): GroupQueryAttention graph, no
   # position_ids, genai_config.json instead of config.json / generation_config.json
   acoer-bench build-model --out models/tiny-genai --seed 1 --preset tiny --genai
+  acoer-bench build-model --out models/tiny-genai-int4 --seed 1 --preset tiny --genai --int4   # MatMulNBits
 
   # baseline and candidate test models that differ only in how readily they stop (EOS logit bias)
   acoer-bench build-model --out models/base --seed 7 --preset small --tokenizer .cache/tokenizers/llama2
@@ -32,7 +33,7 @@ const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tok
 // the harness itself).
 func cmdBuildModel(ctx context.Context, e env) error {
 	fs := newFlags("build-model",
-		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16 | --genai]",
+		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16 | --genai [--int4]]",
 		buildModelExamples, e.stderr)
 	out := fs.String("out", "", "model directory to write (required)")
 	ckpt := fs.String("llama2c", "", "llama2.c checkpoint (legacy format) to convert")
@@ -47,6 +48,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	maxSeq := fs.Int("max-seq-len", 0, "context length of a seeded model (default: the preset's)")
 	external := fs.String("external-data", "auto", "weights in model.onnx.data: auto (when over 100 MB), always, never")
 	force := fs.Bool("force", false, "replace DIR when it exists")
+	int4 := fs.Bool("int4", false, "with --genai: decoder-layer projections as int4 MatMulNBits (block 32), as the genai builder's -p int4 writes")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -66,6 +68,9 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		return badInputf("--external-data %q: want auto, always or never", *external)
 	}
 
+	if *int4 && !*genai {
+		return badInputf("--int4 needs --genai")
+	}
 	if *genai && *kv16 {
 		return badInputf("--genai models have float32 KV (as the genai builder writes for the CPU); drop --kv-float16")
 	}
@@ -80,7 +85,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if *seed >= 0 || *tokPath != "" || *eosBias != 0 || *maxSeq != 0 {
 			return badInputf("--seed, --tokenizer, --eos-bias and --max-seq-len are for seeded models, not --llama2c")
 		}
-		adjust := func(c *onnxbuild.LlamaConfig) { c.KVFloat16, c.GenAI = *kv16, *genai }
+		adjust := func(c *onnxbuild.LlamaConfig) { c.KVFloat16, c.GenAI, c.Int4 = *kv16, *genai, *int4 }
 		if cfg, err = onnxbuild.ConvertLlama2CWith(*ckpt, *tokBin, *out, adjust, opts); err != nil {
 			return dirError(err)
 		}
@@ -97,7 +102,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if cfg, err = onnxbuild.Preset(*preset, vocab); err != nil {
 			return badInput(err)
 		}
-		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16, cfg.GenAI = bos, eos, *kv16, *genai
+		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16, cfg.GenAI, cfg.Int4 = bos, eos, *kv16, *genai, *int4
 		switch *rope {
 		case "half":
 		case "interleaved":
@@ -132,6 +137,9 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	layout := ""
 	if cfg.GenAI {
 		layout = ", genai layout (GroupQueryAttention)"
+	}
+	if cfg.Int4 {
+		layout += ", int4 MatMulNBits projections"
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: vocab %d, dim %d, %d layers, %d/%d heads, context %d, KV %s, %s%s\n",
 		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext, layout)

@@ -105,6 +105,17 @@ func TestBuildModelGenAI(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got.TokenIDs) == 0 || got.Provider != "cpu" {
 		t.Errorf("generate: exit %d (%s)\n%s", code, errs, out)
 	}
+	// int4: MatMulNBits projections; generate runs it.
+	code, out, errs = runCLI("build-model", "--out", dir+"q", "--seed", "3", "--preset", "tiny", "--genai", "--int4")
+	if code != 0 || !strings.Contains(out, "int4 MatMulNBits") {
+		t.Fatalf("--int4: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs = runCLI("generate", "--model", dir+"q", "--prompt", "Hello", "--max-new-tokens", "8", "--provider", "cpu"); code != 0 {
+		t.Errorf("generate int4: exit %d (%s) %q", code, errs, out)
+	}
+	if code, _, _ := runCLI("build-model", "--out", dir+"4", "--seed", "3", "--int4"); code != exitUsage {
+		t.Errorf("--int4 without --genai: exit %d, want %d", code, exitUsage)
+	}
 	// float16 KV and a head dim GroupQueryAttention cannot take are bad usage.
 	if code, _, _ := runCLI("build-model", "--out", dir+"2", "--seed", "3", "--genai", "--kv-float16"); code != exitUsage {
 		t.Errorf("--genai --kv-float16: exit %d, want %d", code, exitUsage)

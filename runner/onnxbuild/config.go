@@ -54,6 +54,11 @@ type LlamaConfig struct {
 	// Needs float32 KV (KVFloat16 false) and a head dim that is a multiple of 16 (ONNX Runtime's
 	// GroupQueryAttention kernel requires it).
 	GenAI bool
+	// Int4 (with GenAI) stores the decoder layers' projections as genai's int4 models do: ONNX Runtime's
+	// MatMulNBits contrib operator, 4-bit codes in blocks of 32 along K with one float32 scale each
+	// (symmetric, default zero point). Embeddings, norms and lm_head stay float32. DequantizedInt4 gives
+	// the weights such a graph computes with.
+	Int4 bool
 
 	// BOSTokenID and EOSTokenIDs go to config.json / generation_config.json.
 	BOSTokenID  int
@@ -83,6 +88,8 @@ func (c LlamaConfig) Validate() error {
 		return errors.New("onnxbuild: norm eps must be positive")
 	case c.GenAI && c.KVFloat16:
 		return errors.New("onnxbuild: a genai (GroupQueryAttention) model has float32 KV, as the genai builder writes for the CPU")
+	case c.Int4 && !c.GenAI:
+		return errors.New("onnxbuild: int4 (MatMulNBits) weights need the genai layout")
 	case c.GenAI && c.HeadDim()%16 != 0:
 		// ONNX Runtime's GroupQueryAttention: "head_size shall be a multiple of 16".
 		return fmt.Errorf("onnxbuild: head dim %d: GroupQueryAttention needs a multiple of 16", c.HeadDim())

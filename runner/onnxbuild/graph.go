@@ -225,7 +225,21 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 		return b.op("Mul", []string{b.op("Div", []string{x, r}), weight})
 	}
 	linear := func(x, name string, m []float32, out, in int) string {
-		return b.op("MatMul", []string{x, b.initF32(name, transpose(m, out, in), int64(in), int64(out))})
+		if !cfg.Int4 {
+			return b.op("MatMul", []string{x, b.initF32(name, transpose(m, out, in), int64(in), int64(out))})
+		}
+		// com.microsoft MatMulNBits (4 bits, block 32, default zero point 8), as genai's int4 models.
+		q, sc, _ := quantizeInt4(m, out, in)
+		blocks := int64((in + int4Block - 1) / int4Block)
+		b.g.Initializers = append(b.g.Initializers, &tensor{Name: name + ".q4", DataType: dtUint8,
+			Dims: []int64{int64(out), blocks, int4Block / 2}, Raw: q})
+		scales := b.initF32(name+".scales", sc, int64(out)*blocks)
+		n := b.name("MatMulNBits")
+		o := n + "_output_0"
+		b.g.Nodes = append(b.g.Nodes, node{OpType: "MatMulNBits", Domain: msDomain, Name: n,
+			Inputs: []string{x, name + ".q4", scales}, Outputs: []string{o},
+			Attrs: []attr{aInt("K", int64(in)), aInt("N", int64(out)), aInt("bits", 4), aInt("block_size", int4Block)}})
+		return o
 	}
 
 	b.scope = "/model/embed_tokens"
@@ -243,7 +257,7 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 			// unquantized weights; GroupQueryAttention splits it (key and value inputs left empty).
 			packed := make([]float32, 0, (d+2*kvd)*d)
 			packed = append(append(append(packed, l.WQ...), l.WK...), l.WV...)
-			qkv := b.op("MatMul", []string{x, b.initF32(p+"attn.qkv_proj.weight_t", transpose(packed, d+2*kvd, d), D, int64(d+2*kvd))})
+			qkv := linear(x, p+"attn.qkv_proj.weight_t", packed, d+2*kvd, d)
 			ctx := b.groupQueryAttention(cfg, gqa, qkv, i)
 			h = b.op("Add", []string{h, linear(ctx, p+"attn.o_proj.weight_t", l.WO, d, d)})
 		} else {

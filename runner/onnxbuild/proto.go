@@ -15,6 +15,7 @@ import (
 // ONNX TensorProto.DataType values.
 const (
 	dtFloat   = 1
+	dtUint8   = 2
 	dtInt32   = 6
 	dtInt64   = 7
 	dtBool    = 9
