@@ -253,7 +253,8 @@ func TestSeededCacheEqualsRecompute(t *testing.T) {
 }
 
 // BenchmarkThroughput measures generation on real Llama graphs on the CPU: stories260K (converted) and a
-// seeded 8-layer, dim 512, vocab 32000 model (onnxbuild preset "medium"), at batch 1 and 8; 32-token
+// seeded 8-layer, dim 512, vocab 32000 model (onnxbuild preset "medium"), standard and in the genai
+// (GroupQueryAttention) layout, at batch 1 and 8; 32-token
 // prompts, 128 new tokens, greedy, EOS disabled. Reports generated tokens/s over the whole batch, TTFT
 // and per-token latency.
 //
@@ -278,7 +279,13 @@ func BenchmarkThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	models["medium_8L_d512_v32000"] = dir
-	for _, name := range []string{"stories260K", "medium_8L_d512_v32000"} {
+	cfg.GenAI = true // the same model as onnxruntime-genai's builder lays it out (GroupQueryAttention)
+	dir = b.TempDir()
+	if err := onnxbuild.WriteModelDir(dir, cfg, onnxbuild.RandomWeights(cfg, 1), onnxbuild.DirOptions{TokenizerJSON: []byte(`{}`), Overwrite: true}); err != nil {
+		b.Fatal(err)
+	}
+	models["medium_genai_gqa"] = dir
+	for _, name := range []string{"stories260K", "medium_8L_d512_v32000", "medium_genai_gqa"} {
 		dir, ok := models[name]
 		if !ok {
 			continue

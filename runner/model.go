@@ -41,27 +41,31 @@ type Options struct {
 
 // Info is a model's provenance, recorded with every result.
 type Info struct {
-	ModelDir      string            `json:"model_dir"`
-	ModelFile     string            `json:"model_file"`
-	ModelSHA256   string            `json:"model_sha256"`
-	TokenizerFile string            `json:"tokenizer_file"`
-	ConfigFiles   []string          `json:"config_files"`
-	ORTVersion    string            `json:"ort_version"`
-	ORTLibrary    string            `json:"ort_library"`
-	Provider      string            `json:"provider"`
-	ProviderNote  string            `json:"provider_note,omitempty"`
-	ContextLength int               `json:"context_length"`
-	Overflow      string            `json:"context_overflow"`
-	EOSIDs        []int             `json:"eos_token_ids"`
-	EOSFrom       string            `json:"eos_from"`
-	PadID         int               `json:"pad_token_id"`
-	BOSRule       string            `json:"bos_rule"`
-	Layers        int               `json:"layers"`
-	KVHeads       int               `json:"kv_heads"`
-	HeadDim       int               `json:"head_dim"`
-	KVType        string            `json:"kv_type"`
-	Vocab         int               `json:"vocab"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
+	ModelDir      string   `json:"model_dir"`
+	ModelFile     string   `json:"model_file"`
+	ModelSHA256   string   `json:"model_sha256"`
+	TokenizerFile string   `json:"tokenizer_file"`
+	ConfigFiles   []string `json:"config_files"`
+	ORTVersion    string   `json:"ort_version"`
+	ORTLibrary    string   `json:"ort_library"`
+	Provider      string   `json:"provider"`
+	ProviderNote  string   `json:"provider_note,omitempty"`
+	ContextLength int      `json:"context_length"`
+	Overflow      string   `json:"context_overflow"`
+	EOSIDs        []int    `json:"eos_token_ids"`
+	EOSFrom       string   `json:"eos_from"`
+	PadID         int      `json:"pad_token_id"`
+	BOSRule       string   `json:"bos_rule"`
+	Layers        int      `json:"layers"`
+	KVHeads       int      `json:"kv_heads"`
+	HeadDim       int      `json:"head_dim"`
+	KVType        string   `json:"kv_type"`
+	Vocab         int      `json:"vocab"`
+	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found. The
+	// runner never shares the past and present KV buffers (present is past+seq long, in its own buffer);
+	// GroupQueryAttention graphs run the same either way.
+	GenAIShareBuffer bool              `json:"genai_past_present_share_buffer,omitempty"`
+	Metadata         map[string]string `json:"metadata,omitempty"`
 }
 
 // Model is an opened model directory: its tokenizer, its decoder contract and an ONNX Runtime session.
@@ -155,6 +159,7 @@ func baseInfo(md *modelDir, c Contract) Info {
 		ConfigFiles: md.ConfigFiles, ORTVersion: ort.RuntimeVersion(), ORTLibrary: ort.LibraryPath(),
 		ContextLength: md.ContextLength, EOSIDs: md.EOSIDs, EOSFrom: md.EOSFrom,
 		Layers: len(c.Layers), KVHeads: c.KVHeads, HeadDim: c.HeadDim, KVType: c.KVType, Vocab: c.Vocab,
+		GenAIShareBuffer: md.ShareBuffer,
 	}
 }
 
@@ -376,8 +381,9 @@ func encodePrompt(tok Tokenizer, text string, chat bool, system string) ([]int, 
 
 // Generate runs reqs as a batch (left-padded) and returns one Completion per request, in order. Greedy
 // results are the same for any batch size or padding. A graph without a position_ids input derives
-// positions from the cache length, which left padding would shift; such models run each group of
-// equal-length prompts as its own batch (timings are then per group).
+// positions itself, which left padding would shift (onnxruntime-genai's GroupQueryAttention graphs take
+// each row's valid keys to be its first seqlens_k+1 positions, so pads must not come first); such
+// models run each group of equal-length prompts as its own unpadded batch (timings are then per group).
 func (m *Model) Generate(ctx context.Context, reqs []Request, dec Decoding) ([]Completion, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -30,6 +30,11 @@ type modelDir struct {
 	PadID         *int
 	BOSID         *int
 	ConfigFiles   []string // the JSON files that were read
+	// ShareBuffer is genai_config.json's search.past_present_share_buffer. The runner does not share
+	// past and present buffers: it feeds past [batch, kv_heads, past, head_dim] and binds present
+	// [batch, kv_heads, past+seq, head_dim] to a separate buffer, which GroupQueryAttention accepts too
+	// (it shares only when past and present are the same memory).
+	ShareBuffer bool
 }
 
 // ioNames are the graph I/O names of the decoder contract.
@@ -107,6 +112,9 @@ type genaiConfig struct {
 			} `json:"outputs"`
 		} `json:"decoder"`
 	} `json:"model"`
+	Search struct {
+		PastPresentShareBuffer bool `json:"past_present_share_buffer"`
+	} `json:"search"`
 }
 
 type generationConfig struct {
@@ -222,6 +230,7 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 			m.HeadDim = d.HiddenSize / d.NumAttentionHeads
 		}
 		m.BOSID, m.PadID = ga.Model.BOSTokenID, ga.Model.PadTokenID
+		m.ShareBuffer = ga.Search.PastPresentShareBuffer
 		if len(ga.Model.EOSTokenID) > 0 {
 			m.EOSIDs, m.EOSFrom = ga.Model.EOSTokenID, "genai_config.json"
 		}

@@ -19,6 +19,11 @@ const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tok
   # a seeded test model with the built-in byte-level tokenizer
   acoer-bench build-model --out models/tiny-a --seed 1 --preset tiny
 
+  # the layout onnxruntime-genai's model builder writes (CPU fp32): GroupQueryAttention graph, no
+  # position_ids, genai_config.json instead of config.json / generation_config.json
+  acoer-bench build-model --out models/tiny-genai --seed 1 --preset tiny --genai
+  acoer-bench build-model --out models/tiny-genai-int4 --seed 1 --preset tiny --genai --int4   # MatMulNBits
+
   # baseline and candidate test models that differ only in how readily they stop (EOS logit bias)
   acoer-bench build-model --out models/base --seed 7 --preset small --tokenizer .cache/tokenizers/llama2
   acoer-bench build-model --out models/cand --seed 7 --preset small --tokenizer .cache/tokenizers/llama2 --eos-bias 3`
@@ -28,7 +33,7 @@ const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tok
 // the harness itself).
 func cmdBuildModel(ctx context.Context, e env) error {
 	fs := newFlags("build-model",
-		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16]",
+		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16 | --genai [--int4]]",
 		buildModelExamples, e.stderr)
 	out := fs.String("out", "", "model directory to write (required)")
 	ckpt := fs.String("llama2c", "", "llama2.c checkpoint (legacy format) to convert")
@@ -38,10 +43,12 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	tokPath := fs.String("tokenizer", "", "tokenizer.json, or a dir with tokenizer.json (+ tokenizer_config.json), for a seeded model; default: a built-in byte-level tokenizer")
 	eosBias := fs.Float64("eos-bias", 0, "add this to the EOS logit of a seeded model (longer or shorter answers)")
 	kv16 := fs.Bool("kv-float16", false, "float16 past_key_values / present tensors")
+	genai := fs.Bool("genai", false, "build as onnxruntime-genai's model builder does for the CPU (fp32): GroupQueryAttention (com.microsoft) with rotary inside, no position_ids, genai_config.json; head dim must be a multiple of 16")
 	rope := fs.String("rope", "half", "rotary layout of a seeded model: half (Hugging Face) or interleaved (llama2.c)")
 	maxSeq := fs.Int("max-seq-len", 0, "context length of a seeded model (default: the preset's)")
 	external := fs.String("external-data", "auto", "weights in model.onnx.data: auto (when over 100 MB), always, never")
 	force := fs.Bool("force", false, "replace DIR when it exists")
+	int4 := fs.Bool("int4", false, "with --genai: decoder-layer projections as int4 MatMulNBits (block 32), as the genai builder's -p int4 writes")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -61,6 +68,13 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		return badInputf("--external-data %q: want auto, always or never", *external)
 	}
 
+	if *int4 && !*genai {
+		return badInputf("--int4 needs --genai")
+	}
+	if *genai && *kv16 {
+		return badInputf("--genai models have float32 KV (as the genai builder writes for the CPU); drop --kv-float16")
+	}
+
 	var cfg onnxbuild.LlamaConfig
 	var err error
 	switch {
@@ -71,7 +85,8 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if *seed >= 0 || *tokPath != "" || *eosBias != 0 || *maxSeq != 0 {
 			return badInputf("--seed, --tokenizer, --eos-bias and --max-seq-len are for seeded models, not --llama2c")
 		}
-		if cfg, err = onnxbuild.ConvertLlama2C(*ckpt, *tokBin, *out, *kv16, opts); err != nil {
+		adjust := func(c *onnxbuild.LlamaConfig) { c.KVFloat16, c.GenAI, c.Int4 = *kv16, *genai, *int4 }
+		if cfg, err = onnxbuild.ConvertLlama2CWith(*ckpt, *tokBin, *out, adjust, opts); err != nil {
 			return dirError(err)
 		}
 	case *seed >= 0:
@@ -87,7 +102,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if cfg, err = onnxbuild.Preset(*preset, vocab); err != nil {
 			return badInput(err)
 		}
-		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16 = bos, eos, *kv16
+		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16, cfg.GenAI, cfg.Int4 = bos, eos, *kv16, *genai, *int4
 		switch *rope {
 		case "half":
 		case "interleaved":
@@ -99,6 +114,9 @@ func cmdBuildModel(ctx context.Context, e env) error {
 			return badInputf("--max-seq-len must be positive")
 		} else if *maxSeq > 0 {
 			cfg.MaxSeqLen = *maxSeq
+		}
+		if err := cfg.Validate(); err != nil {
+			return badInput(err)
 		}
 		if err := onnxbuild.WriteSeededModelDir(*out, cfg, *seed, float32(*eosBias), opts); err != nil {
 			return dirError(err)
@@ -116,8 +134,15 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	if cfg.KVFloat16 {
 		kv = "float16"
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: vocab %d, dim %d, %d layers, %d/%d heads, context %d, KV %s, %s\n",
-		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext)
+	layout := ""
+	if cfg.GenAI {
+		layout = ", genai layout (GroupQueryAttention)"
+	}
+	if cfg.Int4 {
+		layout += ", int4 MatMulNBits projections"
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: vocab %d, dim %d, %d layers, %d/%d heads, context %d, KV %s, %s%s\n",
+		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext, layout)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,5 +77,55 @@ func TestBuildModelLlama2C(t *testing.T) {
 		"--llama2c-tokenizer", filepath.Join(sh, "stories260K.bin"))
 	if code != exitUsage {
 		t.Errorf("checkpoint as tokenizer: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// --genai writes the onnxruntime-genai layout, which inspect and generate then run end to end.
+func TestBuildModelGenAI(t *testing.T) {
+	rtNeedORT(t)
+	dir := filepath.Join(t.TempDir(), "g")
+	code, out, errs := runCLI("build-model", "--out", dir, "--seed", "3", "--preset", "tiny", "--genai")
+	if code != 0 || !strings.Contains(out, "genai layout (GroupQueryAttention)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	for f, want := range map[string]bool{"model.onnx": true, "genai_config.json": true, "tokenizer.json": true, "config.json": false, "generation_config.json": false} {
+		if _, err := os.Stat(filepath.Join(dir, f)); (err == nil) != want {
+			t.Errorf("%s: present=%v, want %v", f, err == nil, want)
+		}
+	}
+	code, out, errs = runCLI("inspect", "--model", dir, "--json")
+	if code != 0 || strings.Contains(out, `"position_ids"`) || !strings.Contains(out, `"genai_past_present_share_buffer": true`) {
+		t.Errorf("inspect: exit %d (%s)\n%s", code, errs, out)
+	}
+	code, out, errs = runCLI("generate", "--model", dir, "--prompt", "Hello", "--max-new-tokens", "8", "--provider", "cpu", "--json")
+	var got struct {
+		TokenIDs []int  `json:"token_ids"`
+		Provider string `json:"provider"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got.TokenIDs) == 0 || got.Provider != "cpu" {
+		t.Errorf("generate: exit %d (%s)\n%s", code, errs, out)
+	}
+	// int4: MatMulNBits projections; generate runs it.
+	code, out, errs = runCLI("build-model", "--out", dir+"q", "--seed", "3", "--preset", "tiny", "--genai", "--int4")
+	if code != 0 || !strings.Contains(out, "int4 MatMulNBits") {
+		t.Fatalf("--int4: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs = runCLI("generate", "--model", dir+"q", "--prompt", "Hello", "--max-new-tokens", "8", "--provider", "cpu"); code != 0 {
+		t.Errorf("generate int4: exit %d (%s) %q", code, errs, out)
+	}
+	if code, _, _ := runCLI("build-model", "--out", dir+"4", "--seed", "3", "--int4"); code != exitUsage {
+		t.Errorf("--int4 without --genai: exit %d, want %d", code, exitUsage)
+	}
+	// float16 KV and a head dim GroupQueryAttention cannot take are bad usage.
+	if code, _, _ := runCLI("build-model", "--out", dir+"2", "--seed", "3", "--genai", "--kv-float16"); code != exitUsage {
+		t.Errorf("--genai --kv-float16: exit %d, want %d", code, exitUsage)
+	}
+	sh, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "models", "stories260K"))
+	if _, err := os.Stat(sh); err == nil { // head dim 8
+		code, _, errs := runCLI("build-model", "--out", dir+"3", "--genai", "--llama2c", filepath.Join(sh, "stories260K.bin"),
+			"--llama2c-tokenizer", filepath.Join(sh, "tok512.bin"))
+		if code != exitUsage || !strings.Contains(errs, "multiple of 16") {
+			t.Errorf("--genai stories260K: exit %d, want %d (%s)", code, exitUsage, errs)
+		}
 	}
 }

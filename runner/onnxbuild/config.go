@@ -12,7 +12,9 @@
 //	         present.{i}.key / .value  (same dtype as past) [batch_size, kv_heads, total_sequence_length, head_dim]
 //
 // Only standard ONNX operators of the default domain (opset 17) are used, so the CPU and CUDA
-// execution providers of ONNX Runtime both run them.
+// execution providers of ONNX Runtime both run them. With LlamaConfig.GenAI the graph instead follows
+// onnxruntime-genai's model builder (CPU, float32): GroupQueryAttention from ONNX Runtime's
+// com.microsoft contrib domain, no position_ids input, and a genai_config.json next to it.
 package onnxbuild
 
 import (
@@ -43,6 +45,20 @@ type LlamaConfig struct {
 	// NoPositionIDs leaves out the position_ids input: the graph derives positions from
 	// attention_mask (cumulative sum - 1, clipped at 0), as some exports do.
 	NoPositionIDs bool
+	// GenAI builds the decoder the way onnxruntime-genai's model builder does for the CPU in float32:
+	// attention is ONNX Runtime's GroupQueryAttention contrib operator (domain com.microsoft) fed by
+	// one packed Q/K/V MatMul, with the rotary embedding inside it (do_rotary=1, cos_cache/sin_cache
+	// [MaxSeqLen, head_dim/2]); seqlens_k (ReduceSum(attention_mask)-1) and total_sequence_length
+	// (attention_mask's width) are computed in the graph; there is no position_ids input.
+	// WriteModelDir then writes genai_config.json instead of config.json and generation_config.json.
+	// Needs float32 KV (KVFloat16 false) and a head dim that is a multiple of 16 (ONNX Runtime's
+	// GroupQueryAttention kernel requires it).
+	GenAI bool
+	// Int4 (with GenAI) stores the decoder layers' projections as genai's int4 models do: ONNX Runtime's
+	// MatMulNBits contrib operator, 4-bit codes in blocks of 32 along K with one float32 scale each
+	// (symmetric, default zero point). Embeddings, norms and lm_head stay float32. DequantizedInt4 gives
+	// the weights such a graph computes with.
+	Int4 bool
 
 	// BOSTokenID and EOSTokenIDs go to config.json / generation_config.json.
 	BOSTokenID  int
@@ -70,6 +86,13 @@ func (c LlamaConfig) Validate() error {
 		return errors.New("onnxbuild: rope theta must be positive")
 	case c.NormEps <= 0:
 		return errors.New("onnxbuild: norm eps must be positive")
+	case c.GenAI && c.KVFloat16:
+		return errors.New("onnxbuild: a genai (GroupQueryAttention) model has float32 KV, as the genai builder writes for the CPU")
+	case c.Int4 && !c.GenAI:
+		return errors.New("onnxbuild: int4 (MatMulNBits) weights need the genai layout")
+	case c.GenAI && c.HeadDim()%16 != 0:
+		// ONNX Runtime's GroupQueryAttention: "head_size shall be a multiple of 16".
+		return fmt.Errorf("onnxbuild: head dim %d: GroupQueryAttention needs a multiple of 16", c.HeadDim())
 	}
 	if c.BOSTokenID < 0 || c.BOSTokenID >= c.VocabSize {
 		return fmt.Errorf("onnxbuild: bos id %d outside vocab %d", c.BOSTokenID, c.VocabSize)

@@ -15,6 +15,13 @@ func (e *InputError) Unwrap() error { return e.Err }
 // tokenizer_config.json. opts' tokenizer fields are filled in here; kvFloat16 makes the KV cache
 // float16. It returns the model's config.
 func ConvertLlama2C(checkpoint, tokenizer, dir string, kvFloat16 bool, opts DirOptions) (LlamaConfig, error) {
+	return ConvertLlama2CWith(checkpoint, tokenizer, dir, func(c *LlamaConfig) { c.KVFloat16 = kvFloat16 }, opts)
+}
+
+// ConvertLlama2CWith is ConvertLlama2C with the checkpoint's config passed through adjust before the
+// model is written (e.g. to set KVFloat16 or GenAI); a config that adjust makes invalid is an
+// InputError.
+func ConvertLlama2CWith(checkpoint, tokenizer, dir string, adjust func(*LlamaConfig), opts DirOptions) (LlamaConfig, error) {
 	cfg, w, err := ReadLlama2C(checkpoint)
 	if err != nil {
 		return LlamaConfig{}, &InputError{err}
@@ -32,7 +39,12 @@ func ConvertLlama2C(checkpoint, tokenizer, dir string, kvFloat16 bool, opts DirO
 	if opts.TokenizerConfigJSON, err = Llama2TokenizerConfigJSON(cfg.MaxSeqLen); err != nil {
 		return LlamaConfig{}, err
 	}
-	cfg.KVFloat16 = kvFloat16
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return LlamaConfig{}, &InputError{fmt.Errorf("%s: %w", checkpoint, err)}
+	}
 	return cfg, WriteModelDir(dir, cfg, w, opts)
 }
 

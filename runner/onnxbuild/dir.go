@@ -88,8 +88,83 @@ func GenerationConfigJSON(cfg LlamaConfig) ([]byte, error) {
 	}, "", "  ")
 }
 
+// genaiConfig is the genai_config.json that onnxruntime-genai's model builder writes.
+type genaiConfig struct {
+	Model  genaiModel  `json:"model"`
+	Search genaiSearch `json:"search"`
+}
+
+type genaiModel struct {
+	BOSTokenID    int          `json:"bos_token_id"`
+	ContextLength int          `json:"context_length"`
+	Decoder       genaiDecoder `json:"decoder"`
+	EOSTokenID    any          `json:"eos_token_id"`
+	PadTokenID    int          `json:"pad_token_id"`
+	Type          string       `json:"type"`
+	VocabSize     int          `json:"vocab_size"`
+}
+
+type genaiDecoder struct {
+	SessionOptions    map[string]any    `json:"session_options"`
+	Filename          string            `json:"filename"`
+	HeadSize          int               `json:"head_size"`
+	HiddenSize        int               `json:"hidden_size"`
+	Inputs            map[string]string `json:"inputs"`
+	Outputs           map[string]string `json:"outputs"`
+	NumAttentionHeads int               `json:"num_attention_heads"`
+	NumHiddenLayers   int               `json:"num_hidden_layers"`
+	NumKeyValueHeads  int               `json:"num_key_value_heads"`
+}
+
+type genaiSearch struct {
+	DiversityPenalty       float64 `json:"diversity_penalty"`
+	DoSample               bool    `json:"do_sample"`
+	EarlyStopping          bool    `json:"early_stopping"`
+	LengthPenalty          float64 `json:"length_penalty"`
+	MaxLength              int     `json:"max_length"`
+	MinLength              int     `json:"min_length"`
+	NoRepeatNgramSize      int     `json:"no_repeat_ngram_size"`
+	NumBeams               int     `json:"num_beams"`
+	NumReturnSequences     int     `json:"num_return_sequences"`
+	PastPresentShareBuffer bool    `json:"past_present_share_buffer"`
+	RepetitionPenalty      float64 `json:"repetition_penalty"`
+	Temperature            float64 `json:"temperature"`
+	TopK                   int     `json:"top_k"`
+	TopP                   float64 `json:"top_p"`
+}
+
+// GenAIConfigJSON returns the genai_config.json that onnxruntime-genai's model builder writes for a
+// CPU float32 Llama model of cfg's shape: I/O names without position_ids, past_present_share_buffer
+// true (the builder sets it for GroupQueryAttention models), pad id = first EOS id.
+func GenAIConfigJSON(cfg LlamaConfig) ([]byte, error) {
+	pad := cfg.BOSTokenID
+	if len(cfg.EOSTokenIDs) > 0 {
+		pad = cfg.EOSTokenIDs[0]
+	}
+	c := genaiConfig{
+		Model: genaiModel{
+			BOSTokenID: cfg.BOSTokenID, ContextLength: cfg.MaxSeqLen, EOSTokenID: eosValue(cfg.EOSTokenIDs),
+			PadTokenID: pad, Type: "llama", VocabSize: cfg.VocabSize,
+			Decoder: genaiDecoder{
+				SessionOptions: map[string]any{"log_id": "onnxruntime-genai", "provider_options": []any{}},
+				Filename:       "model.onnx", HeadSize: cfg.HeadDim(), HiddenSize: cfg.Dim,
+				Inputs: map[string]string{"input_ids": "input_ids", "attention_mask": "attention_mask",
+					"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"},
+				Outputs: map[string]string{"logits": "logits",
+					"present_key_names": "present.%d.key", "present_value_names": "present.%d.value"},
+				NumAttentionHeads: cfg.Heads, NumHiddenLayers: cfg.Layers, NumKeyValueHeads: cfg.KVHeads,
+			},
+		},
+		Search: genaiSearch{EarlyStopping: true, LengthPenalty: 1, MaxLength: cfg.MaxSeqLen, NumBeams: 1,
+			NumReturnSequences: 1, PastPresentShareBuffer: true, RepetitionPenalty: 1, Temperature: 1, TopK: 1, TopP: 1},
+	}
+	return json.MarshalIndent(c, "", "    ")
+}
+
 // WriteModelDir writes a model directory: model.onnx (+ model.onnx.data when the weights are large
-// or opts asks for it), config.json, generation_config.json and the tokenizer files in opts. It
+// or opts asks for it), config.json, generation_config.json and the tokenizer files in opts (with
+// cfg.GenAI: genai_config.json instead of config.json and generation_config.json, the layout
+// onnxruntime-genai's model builder writes). It
 // writes into a temporary directory next to dir and renames it into place, so a reader never sees
 // a half-written model.
 func WriteModelDir(dir string, cfg LlamaConfig, w *Weights, opts DirOptions) (err error) {
@@ -135,11 +210,17 @@ func WriteModelDir(dir string, cfg LlamaConfig, w *Weights, opts DirOptions) (er
 		}
 	}
 	files := map[string][]byte{"model.onnx": newModel(cfg, g).marshal()}
-	if files["config.json"], err = ConfigJSON(cfg); err != nil {
-		return err
-	}
-	if files["generation_config.json"], err = GenerationConfigJSON(cfg); err != nil {
-		return err
+	if cfg.GenAI {
+		if files["genai_config.json"], err = GenAIConfigJSON(cfg); err != nil {
+			return err
+		}
+	} else {
+		if files["config.json"], err = ConfigJSON(cfg); err != nil {
+			return err
+		}
+		if files["generation_config.json"], err = GenerationConfigJSON(cfg); err != nil {
+			return err
+		}
 	}
 	if opts.TokenizerJSON != nil {
 		files["tokenizer.json"] = opts.TokenizerJSON

@@ -25,7 +25,7 @@ func newModel(cfg LlamaConfig, g *graph) *model {
 	if cfg.RopeInterleaved {
 		rope = "interleaved"
 	}
-	return &model{
+	m := &model{
 		IRVersion:    irVersion,
 		Opset:        opsetVer,
 		ProducerName: Producer,
@@ -33,6 +33,11 @@ func newModel(cfg LlamaConfig, g *graph) *model {
 		Graph:        g,
 		Metadata:     [][2]string{{"rope_layout", rope}},
 	}
+	if cfg.GenAI {
+		m.MSOpset = 1
+		m.DocString = "Llama-family decoder with KV cache (onnxruntime-genai model builder I/O: GroupQueryAttention, no position_ids)"
+	}
+	return m
 }
 
 // BuildONNX returns a self-contained model.onnx for cfg and w (all weights inline; protobuf limits

@@ -74,6 +74,7 @@ func (b *builder) initI64(name string, data []int64, dims ...int64) string {
 
 func aInt(name string, v int64) attr     { return attr{Name: name, Type: attrInt, I: v} }
 func aInts(name string, v ...int64) attr { return attr{Name: name, Type: attrInts, Ints: v} }
+func aFloat(name string, v float32) attr { return attr{Name: name, Type: attrFloat, F: v} }
 
 // transpose returns the [cols, rows] transpose of the row-major [rows, cols] matrix m.
 func transpose(m []float32, rows, cols int) []float32 {
@@ -123,7 +124,7 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 		valueInfo{"input_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}},
 		valueInfo{"attention_mask", dtInt64, []dim{{Param: dimBatch}, {Param: dimTotal}}},
 	)
-	if !cfg.NoPositionIDs {
+	if !cfg.NoPositionIDs && !cfg.GenAI {
 		g.Inputs = append(g.Inputs, valueInfo{"position_ids", dtInt64, []dim{{Param: dimBatch}, {Param: dimSeq}}})
 	}
 	g.Outputs = append(g.Outputs, valueInfo{"logits", dtFloat, []dim{{Param: dimBatch}, {Param: dimSeq}, {Value: V}}})
@@ -157,53 +158,66 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 	shapePairsQ := b.initI64("const_shape_pairs_q", []int64{0, 0, H, hd / 2, 2}, 5)
 	shapePairsKV := b.initI64("const_shape_pairs_kv", []int64{0, 0, KV, hd / 2, 2}, 5)
 	cosT, sinT := ropeTables(cfg.MaxSeqLen, cfg.HeadDim(), cfg.RopeTheta)
-	cosTab := b.initF32("rotary.cos_table", cosT, int64(cfg.MaxSeqLen), hd/2)
-	sinTab := b.initF32("rotary.sin_table", sinT, int64(cfg.MaxSeqLen), hd/2)
-
-	// Attention bias [B,1,1,S,T]: 0 where key j may be seen by query i (j <= past+i and
-	// attention_mask[b,j] != 0), maskValue elsewhere.
-	b.scope = "/model/mask"
-	total := b.op("Gather", []string{b.op("Shape", []string{"attention_mask"}), idx1}, aInt("axis", 0))
-	seq := b.op("Gather", []string{b.op("Shape", []string{"input_ids"}), idx1}, aInt("axis", 0))
-	past := b.op("Sub", []string{total, seq})
-	keyIdx := b.op("Range", []string{zero, total, one})
-	qIdx := b.op("Unsqueeze", []string{b.op("Range", []string{past, total, one}), axes1})
-	causal := b.op("LessOrEqual", []string{keyIdx, qIdx})                                                    // [S,T]
-	keep := b.op("Unsqueeze", []string{b.op("Cast", []string{"attention_mask"}, aInt("to", dtBool)), axes1}) // [B,1,T]
-	allowed := b.op("And", []string{causal, keep})                                                           // [B,S,T]
-	bias := b.op("Unsqueeze", []string{b.op("Where", []string{allowed, zeroF, maskF}), axes12})              // [B,1,1,S,T]
-
-	// Rotary tables at the given positions.
-	b.scope = "/model/rotary"
-	positions := "position_ids"
-	if cfg.NoPositionIDs {
-		// positions = max(cumsum(attention_mask) - 1, 0)[:, past:total]
-		cs := b.op("CumSum", []string{"attention_mask", b.initI64("const_axis_1", []int64{1})})
-		all := b.op("Max", []string{b.op("Sub", []string{cs, one}), zero})
-		axes0 := b.initI64("const_axes_0", []int64{0}, 1)
-		positions = b.op("Slice", []string{all, b.op("Unsqueeze", []string{past, axes0}),
-			b.op("Unsqueeze", []string{total, axes0}), axes1})
+	cosName, sinName := "rotary.cos_table", "rotary.sin_table"
+	if cfg.GenAI {
+		cosName, sinName = "cos_cache", "sin_cache" // the genai builder's names
 	}
-	cosP := b.op("Gather", []string{cosTab, positions}, aInt("axis", 0)) // [B,S,hd/2]
-	sinP := b.op("Gather", []string{sinTab, positions}, aInt("axis", 0))
-	ropeAxes := axes2
-	if cfg.RopeInterleaved {
-		ropeAxes = axes24
-	}
-	cosP = b.op("Unsqueeze", []string{cosP, ropeAxes}) // [B,S,1,hd/2] or [B,S,1,hd/2,1]
-	sinP = b.op("Unsqueeze", []string{sinP, ropeAxes})
-	rope := func(x, pairsShape, headsShape string) string {
-		if cfg.RopeInterleaved {
-			x5 := b.op("Reshape", []string{x, pairsShape}) // [B,S,n,hd/2,2]
-			p := b.opN("Split", []string{x5}, 2, aInt("axis", -1))
-			o0 := b.op("Sub", []string{b.op("Mul", []string{p[0], cosP}), b.op("Mul", []string{p[1], sinP})})
-			o1 := b.op("Add", []string{b.op("Mul", []string{p[0], sinP}), b.op("Mul", []string{p[1], cosP})})
-			return b.op("Reshape", []string{b.op("Concat", []string{o0, o1}, aInt("axis", -1)), headsShape})
+	cosTab := b.initF32(cosName, cosT, int64(cfg.MaxSeqLen), hd/2)
+	sinTab := b.initF32(sinName, sinT, int64(cfg.MaxSeqLen), hd/2)
+
+	// Attention bias [B,1,1,S,T] and rotary tables at the given positions (standard graph), or the
+	// inputs GroupQueryAttention takes instead (genai graph).
+	var bias string
+	var rope func(x, pairsShape, headsShape string) string
+	var gqa gqaInputs
+	if cfg.GenAI {
+		gqa = b.gqaInputs(idx1, axes1, cosTab, sinTab)
+	} else {
+		// Attention bias [B,1,1,S,T]: 0 where key j may be seen by query i (j <= past+i and
+		// attention_mask[b,j] != 0), maskValue elsewhere.
+		b.scope = "/model/mask"
+		total := b.op("Gather", []string{b.op("Shape", []string{"attention_mask"}), idx1}, aInt("axis", 0))
+		seq := b.op("Gather", []string{b.op("Shape", []string{"input_ids"}), idx1}, aInt("axis", 0))
+		past := b.op("Sub", []string{total, seq})
+		keyIdx := b.op("Range", []string{zero, total, one})
+		qIdx := b.op("Unsqueeze", []string{b.op("Range", []string{past, total, one}), axes1})
+		causal := b.op("LessOrEqual", []string{keyIdx, qIdx})                                                    // [S,T]
+		keep := b.op("Unsqueeze", []string{b.op("Cast", []string{"attention_mask"}, aInt("to", dtBool)), axes1}) // [B,1,T]
+		allowed := b.op("And", []string{causal, keep})                                                           // [B,S,T]
+		bias = b.op("Unsqueeze", []string{b.op("Where", []string{allowed, zeroF, maskF}), axes12})               // [B,1,1,S,T]
+
+		// Rotary tables at the given positions.
+		b.scope = "/model/rotary"
+		positions := "position_ids"
+		if cfg.NoPositionIDs {
+			// positions = max(cumsum(attention_mask) - 1, 0)[:, past:total]
+			cs := b.op("CumSum", []string{"attention_mask", b.initI64("const_axis_1", []int64{1})})
+			all := b.op("Max", []string{b.op("Sub", []string{cs, one}), zero})
+			axes0 := b.initI64("const_axes_0", []int64{0}, 1)
+			positions = b.op("Slice", []string{all, b.op("Unsqueeze", []string{past, axes0}),
+				b.op("Unsqueeze", []string{total, axes0}), axes1})
 		}
-		p := b.opN("Split", []string{x}, 2, aInt("axis", -1)) // halves [B,S,n,hd/2]
-		o0 := b.op("Sub", []string{b.op("Mul", []string{p[0], cosP}), b.op("Mul", []string{p[1], sinP})})
-		o1 := b.op("Add", []string{b.op("Mul", []string{p[1], cosP}), b.op("Mul", []string{p[0], sinP})})
-		return b.op("Concat", []string{o0, o1}, aInt("axis", -1))
+		cosP := b.op("Gather", []string{cosTab, positions}, aInt("axis", 0)) // [B,S,hd/2]
+		sinP := b.op("Gather", []string{sinTab, positions}, aInt("axis", 0))
+		ropeAxes := axes2
+		if cfg.RopeInterleaved {
+			ropeAxes = axes24
+		}
+		cosP = b.op("Unsqueeze", []string{cosP, ropeAxes}) // [B,S,1,hd/2] or [B,S,1,hd/2,1]
+		sinP = b.op("Unsqueeze", []string{sinP, ropeAxes})
+		rope = func(x, pairsShape, headsShape string) string {
+			if cfg.RopeInterleaved {
+				x5 := b.op("Reshape", []string{x, pairsShape}) // [B,S,n,hd/2,2]
+				p := b.opN("Split", []string{x5}, 2, aInt("axis", -1))
+				o0 := b.op("Sub", []string{b.op("Mul", []string{p[0], cosP}), b.op("Mul", []string{p[1], sinP})})
+				o1 := b.op("Add", []string{b.op("Mul", []string{p[0], sinP}), b.op("Mul", []string{p[1], cosP})})
+				return b.op("Reshape", []string{b.op("Concat", []string{o0, o1}, aInt("axis", -1)), headsShape})
+			}
+			p := b.opN("Split", []string{x}, 2, aInt("axis", -1)) // halves [B,S,n,hd/2]
+			o0 := b.op("Sub", []string{b.op("Mul", []string{p[0], cosP}), b.op("Mul", []string{p[1], sinP})})
+			o1 := b.op("Add", []string{b.op("Mul", []string{p[1], cosP}), b.op("Mul", []string{p[0], sinP})})
+			return b.op("Concat", []string{o0, o1}, aInt("axis", -1))
+		}
 	}
 	rmsnorm := func(x, weight string) string {
 		ms := b.op("ReduceMean", []string{b.op("Pow", []string{x, twoF})}, aInts("axes", -1), aInt("keepdims", 1))
@@ -211,7 +225,21 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 		return b.op("Mul", []string{b.op("Div", []string{x, r}), weight})
 	}
 	linear := func(x, name string, m []float32, out, in int) string {
-		return b.op("MatMul", []string{x, b.initF32(name, transpose(m, out, in), int64(in), int64(out))})
+		if !cfg.Int4 {
+			return b.op("MatMul", []string{x, b.initF32(name, transpose(m, out, in), int64(in), int64(out))})
+		}
+		// com.microsoft MatMulNBits (4 bits, block 32, default zero point 8), as genai's int4 models.
+		q, sc, _ := quantizeInt4(m, out, in)
+		blocks := int64((in + int4Block - 1) / int4Block)
+		b.g.Initializers = append(b.g.Initializers, &tensor{Name: name + ".q4", DataType: dtUint8,
+			Dims: []int64{int64(out), blocks, int4Block / 2}, Raw: q})
+		scales := b.initF32(name+".scales", sc, int64(out)*blocks)
+		n := b.name("MatMulNBits")
+		o := n + "_output_0"
+		b.g.Nodes = append(b.g.Nodes, node{OpType: "MatMulNBits", Domain: msDomain, Name: n,
+			Inputs: []string{x, name + ".q4", scales}, Outputs: []string{o},
+			Attrs: []attr{aInt("K", int64(in)), aInt("N", int64(out)), aInt("bits", 4), aInt("block_size", int4Block)}})
+		return o
 	}
 
 	b.scope = "/model/embed_tokens"
@@ -223,31 +251,42 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 		p := fmt.Sprintf("model.layers.%d.", i)
 		b.scope = fmt.Sprintf("/model/layers.%d/self_attn", i)
 		x := rmsnorm(h, b.initF32(p+"input_layernorm.weight", l.AttnNorm, D))
-		q := b.op("Reshape", []string{linear(x, p+"self_attn.q_proj.weight_t", l.WQ, d, d), shapeQ})
-		k := b.op("Reshape", []string{linear(x, p+"self_attn.k_proj.weight_t", l.WK, kvd, d), shapeKV})
-		v := b.op("Reshape", []string{linear(x, p+"self_attn.v_proj.weight_t", l.WV, kvd, d), shapeKV})
-		q = b.op("Transpose", []string{rope(q, shapePairsQ, shapeQ)}, aInts("perm", 0, 2, 1, 3)) // [B,H,S,hd]
-		k = b.op("Transpose", []string{rope(k, shapePairsKV, shapeKV)}, aInts("perm", 0, 2, 1, 3))
-		v = b.op("Transpose", []string{v}, aInts("perm", 0, 2, 1, 3)) // [B,KV,S,hd]
-		cache := func(x, kind string) string {
-			in := fmt.Sprintf("past_key_values.%d.%s", i, kind)
-			out := fmt.Sprintf("present.%d.%s", i, kind)
-			if !cfg.KVFloat16 {
-				return b.opNamed("Concat", out, []string{in, x}, aInt("axis", 2))
+		if cfg.GenAI {
+			b.scope = fmt.Sprintf("/model/layers.%d/attn", i)
+			// One packed MatMul [D, d+2*kvd] (Q, K, V columns), as the genai builder makes for
+			// unquantized weights; GroupQueryAttention splits it (key and value inputs left empty).
+			packed := make([]float32, 0, (d+2*kvd)*d)
+			packed = append(append(append(packed, l.WQ...), l.WK...), l.WV...)
+			qkv := linear(x, p+"attn.qkv_proj.weight_t", packed, d+2*kvd, d)
+			ctx := b.groupQueryAttention(cfg, gqa, qkv, i)
+			h = b.op("Add", []string{h, linear(ctx, p+"attn.o_proj.weight_t", l.WO, d, d)})
+		} else {
+			q := b.op("Reshape", []string{linear(x, p+"self_attn.q_proj.weight_t", l.WQ, d, d), shapeQ})
+			k := b.op("Reshape", []string{linear(x, p+"self_attn.k_proj.weight_t", l.WK, kvd, d), shapeKV})
+			v := b.op("Reshape", []string{linear(x, p+"self_attn.v_proj.weight_t", l.WV, kvd, d), shapeKV})
+			q = b.op("Transpose", []string{rope(q, shapePairsQ, shapeQ)}, aInts("perm", 0, 2, 1, 3)) // [B,H,S,hd]
+			k = b.op("Transpose", []string{rope(k, shapePairsKV, shapeKV)}, aInts("perm", 0, 2, 1, 3))
+			v = b.op("Transpose", []string{v}, aInts("perm", 0, 2, 1, 3)) // [B,KV,S,hd]
+			cache := func(x, kind string) string {
+				in := fmt.Sprintf("past_key_values.%d.%s", i, kind)
+				out := fmt.Sprintf("present.%d.%s", i, kind)
+				if !cfg.KVFloat16 {
+					return b.opNamed("Concat", out, []string{in, x}, aInt("axis", 2))
+				}
+				x16 := b.op("Cast", []string{x}, aInt("to", dtFloat16))
+				all := b.opNamed("Concat", out, []string{in, x16}, aInt("axis", 2))
+				return b.op("Cast", []string{all}, aInt("to", dtFloat))
 			}
-			x16 := b.op("Cast", []string{x}, aInt("to", dtFloat16))
-			all := b.opNamed("Concat", out, []string{in, x16}, aInt("axis", 2))
-			return b.op("Cast", []string{all}, aInt("to", dtFloat))
+			kAll := b.op("Unsqueeze", []string{cache(k, "key"), axes2}) // [B,KV,1,T,hd]
+			vAll := b.op("Unsqueeze", []string{cache(v, "value"), axes2})
+			qg := b.op("Reshape", []string{q, shapeGQA}) // [B,KV,rep,S,hd]: query head h uses kv head h/rep
+			scores := b.op("MatMul", []string{qg, b.op("Transpose", []string{kAll}, aInts("perm", 0, 1, 2, 4, 3))})
+			scores = b.op("Add", []string{b.op("Mul", []string{scores, scaleF}), bias}) // [B,KV,rep,S,T]
+			probs := b.op("Softmax", []string{scores}, aInt("axis", -1))
+			ctx := b.op("Reshape", []string{b.op("MatMul", []string{probs, vAll}), shapeHeads}) // [B,H,S,hd]
+			ctx = b.op("Reshape", []string{b.op("Transpose", []string{ctx}, aInts("perm", 0, 2, 1, 3)), shapeHidden})
+			h = b.op("Add", []string{h, linear(ctx, p+"self_attn.o_proj.weight_t", l.WO, d, d)})
 		}
-		kAll := b.op("Unsqueeze", []string{cache(k, "key"), axes2}) // [B,KV,1,T,hd]
-		vAll := b.op("Unsqueeze", []string{cache(v, "value"), axes2})
-		qg := b.op("Reshape", []string{q, shapeGQA}) // [B,KV,rep,S,hd]: query head h uses kv head h/rep
-		scores := b.op("MatMul", []string{qg, b.op("Transpose", []string{kAll}, aInts("perm", 0, 1, 2, 4, 3))})
-		scores = b.op("Add", []string{b.op("Mul", []string{scores, scaleF}), bias}) // [B,KV,rep,S,T]
-		probs := b.op("Softmax", []string{scores}, aInt("axis", -1))
-		ctx := b.op("Reshape", []string{b.op("MatMul", []string{probs, vAll}), shapeHeads}) // [B,H,S,hd]
-		ctx = b.op("Reshape", []string{b.op("Transpose", []string{ctx}, aInts("perm", 0, 2, 1, 3)), shapeHidden})
-		h = b.op("Add", []string{h, linear(ctx, p+"self_attn.o_proj.weight_t", l.WO, d, d)})
 
 		b.scope = fmt.Sprintf("/model/layers.%d/mlp", i)
 		x = rmsnorm(h, b.initF32(p+"post_attention_layernorm.weight", l.FFNNorm, D))
@@ -272,5 +311,74 @@ func buildGraph(cfg LlamaConfig, w *Weights) (*graph, error) {
 		lg := b.op("MatMul", []string{h, head})
 		b.opNamed("Add", "logits", []string{lg, b.initF32("lm_head.bias", w.LMHeadBias, V)})
 	}
+	pruneInitializers(g)
 	return g, nil
+}
+
+// pruneInitializers drops the initializers no node reads (the shared constants one graph variant
+// does not use), so ONNX Runtime has nothing to warn about.
+func pruneInitializers(g *graph) {
+	used := map[string]bool{}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			used[in] = true
+		}
+	}
+	kept := g.Initializers[:0]
+	for _, t := range g.Initializers {
+		if used[t.Name] {
+			kept = append(kept, t)
+		}
+	}
+	g.Initializers = kept
+}
+
+// gqaInputs are the graph-level inputs of every GroupQueryAttention node.
+type gqaInputs struct {
+	seqlensK string // int32 [batch]: attention_mask's row sums - 1 (each row's total length - 1)
+	totalLen string // int32 scalar: attention_mask's width (past + new)
+	cos, sin string // [max_seq, head_dim/2]
+}
+
+// gqaInputs builds the genai builder's attention-mask subgraph for GroupQueryAttention:
+//
+//	seqlens_k = Cast<int32>(ReduceSum(attention_mask, axes=[1], keepdims=0) - 1)
+//	total_sequence_length = Cast<int32>(Shape(attention_mask)[1])
+func (b *builder) gqaInputs(idx1, axes1, cos, sin string) gqaInputs {
+	b.scope = "/model/attn_mask_reformat/attn_mask_subgraph"
+	sum := b.op("ReduceSum", []string{"attention_mask", axes1}, aInt("keepdims", 0))
+	sub := b.op("Sub", []string{sum, b.initI64("const_one_1d", []int64{1}, 1)})
+	seqlens := b.op("Cast", []string{sub}, aInt("to", dtInt32))
+	width := b.op("Gather", []string{b.op("Shape", []string{"attention_mask"}), idx1}, aInt("axis", 0))
+	total := b.op("Cast", []string{width}, aInt("to", dtInt32))
+	return gqaInputs{seqlensK: seqlens, totalLen: total, cos: cos, sin: sin}
+}
+
+// groupQueryAttention adds layer i's com.microsoft GroupQueryAttention node, wired as the genai
+// builder wires it: packed Q/K/V in the query input, key and value empty, past_key_values.i.* in,
+// present.i.* out, rotary inside. It returns the attention output [batch, seq, dim].
+func (b *builder) groupQueryAttention(cfg LlamaConfig, in gqaInputs, qkv string, i int) string {
+	name := b.name("GroupQueryAttention")
+	out := name + "_output_0"
+	interleaved := int64(0)
+	if cfg.RopeInterleaved {
+		interleaved = 1
+	}
+	b.g.Nodes = append(b.g.Nodes, node{
+		OpType: "GroupQueryAttention", Domain: msDomain, Name: name,
+		Inputs: []string{qkv, "", "",
+			fmt.Sprintf("past_key_values.%d.key", i), fmt.Sprintf("past_key_values.%d.value", i),
+			in.seqlensK, in.totalLen, in.cos, in.sin},
+		Outputs: []string{out, fmt.Sprintf("present.%d.key", i), fmt.Sprintf("present.%d.value", i)},
+		Attrs: []attr{
+			aInt("num_heads", int64(cfg.Heads)),
+			aInt("kv_num_heads", int64(cfg.KVHeads)),
+			aFloat("scale", float32(1/math.Sqrt(float64(cfg.HeadDim())))),
+			aInt("local_window_size", -1),
+			aFloat("softcap", 0),
+			aInt("do_rotary", 1),
+			aInt("rotary_interleaved", interleaved),
+		},
+	})
+	return out
 }

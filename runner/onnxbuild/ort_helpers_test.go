@@ -33,7 +33,7 @@ type decoder struct {
 
 func ioNames(cfg LlamaConfig) (in, out []string) {
 	in = []string{"input_ids", "attention_mask"}
-	if !cfg.NoPositionIDs {
+	if !cfg.NoPositionIDs && !cfg.GenAI {
 		in = append(in, "position_ids")
 	}
 	out = []string{"logits"}
@@ -116,7 +116,7 @@ func (d *decoder) step(t testing.TB, ids, mask, pos [][]int64) [][][]float32 {
 	}
 	var ins []ortgo.Value
 	feeds := [][][]int64{ids, mask, pos}
-	if d.cfg.NoPositionIDs {
+	if d.cfg.NoPositionIDs || d.cfg.GenAI {
 		feeds = feeds[:2]
 	}
 	for _, m := range feeds {

@@ -15,10 +15,15 @@ import (
 // ONNX TensorProto.DataType values.
 const (
 	dtFloat   = 1
+	dtUint8   = 2
+	dtInt32   = 6
 	dtInt64   = 7
 	dtBool    = 9
 	dtFloat16 = 10
 )
+
+// msDomain is the operator domain of ONNX Runtime's contrib operators.
+const msDomain = "com.microsoft"
 
 // AttributeProto.AttributeType values.
 const (
@@ -68,13 +73,15 @@ type attr struct {
 	Tensor *tensor
 }
 
-// node is one operator application.
+// node is one operator application. Domain is "" for the default ONNX domain ("com.microsoft" for
+// ONNX Runtime's contrib operators).
 type node struct {
 	OpType  string
 	Name    string
 	Inputs  []string
 	Outputs []string
 	Attrs   []attr
+	Domain  string
 }
 
 // graph is a GraphProto.
@@ -86,10 +93,12 @@ type graph struct {
 	Outputs      []valueInfo
 }
 
-// model is a ModelProto with one default-domain opset import.
+// model is a ModelProto with a default-domain opset import and, when MSOpset > 0, one for
+// com.microsoft (ONNX Runtime's contrib operators).
 type model struct {
 	IRVersion       int64
 	Opset           int64
+	MSOpset         int64
 	ProducerName    string
 	ProducerVersion string
 	DocString       string
@@ -184,6 +193,9 @@ func (n node) marshal() []byte {
 	for _, a := range n.Attrs {
 		b = appendMessage(b, 5, a.marshal())
 	}
+	if n.Domain != "" {
+		b = appendString(b, 7, n.Domain)
+	}
 	return b
 }
 
@@ -244,6 +256,12 @@ func (m *model) marshal() []byte {
 	opset = appendString(opset, 1, "")
 	opset = appendVarint(opset, 2, m.Opset)
 	b = appendMessage(b, 8, opset)
+	if m.MSOpset > 0 {
+		var ms []byte
+		ms = appendString(ms, 1, msDomain)
+		ms = appendVarint(ms, 2, m.MSOpset)
+		b = appendMessage(b, 8, ms)
+	}
 	for _, kv := range m.Metadata {
 		b = appendMessage(b, 14, stringEntry(kv[0], kv[1]))
 	}
