@@ -17,12 +17,16 @@ func newFlags(name, usageLine, examples string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "usage: acoer-bench %s %s\n", name, usageLine)
+		fmt.Fprintln(w, strings.TrimRight("usage: acoer-bench "+name+" "+usageLine, " "))
 		if examples != "" {
 			fmt.Fprintf(w, "\nexamples:\n%s\n", strings.TrimRight(examples, "\n"))
 		}
-		fmt.Fprintln(w, "\nflags:")
-		fs.PrintDefaults()
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(w, "\nflags:")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }

@@ -38,7 +38,7 @@ func cmdGenerate(ctx context.Context, e env) error {
 	keepSpecial := fs.Bool("keep-special", false, "keep special tokens (e.g. EOS) in the printed text")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0 = its default)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text")
-	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one `make setup` installed)")
+	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}

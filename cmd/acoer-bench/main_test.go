@@ -50,3 +50,32 @@ func TestExitCodeMapping(t *testing.T) {
 		t.Errorf("error message not printed: %q", errb.String())
 	}
 }
+
+// TestEveryCommandHelp checks that each command's --help exits 0 and shows examples and, where the
+// command has flags, their list with readable argument names (no "-ort-lib make setup").
+func TestEveryCommandHelp(t *testing.T) {
+	for name := range commands() {
+		t.Run(name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if got := runMain(context.Background(), []string{name, "--help"}, strings.NewReader(""), &out, &errb); got != exitOK {
+				t.Fatalf("exit %d, want 0; stderr: %s", got, errb.String())
+			}
+			h := errb.String()
+			if !strings.Contains(h, "examples:") {
+				t.Errorf("--help shows no examples:\n%s", h)
+			}
+			if strings.Contains(h, "make setup\n") || strings.Contains(h, "flags:\n\n") || strings.HasSuffix(strings.TrimRight(h, " "), "flags:\n") {
+				t.Errorf("--help has an odd flag list:\n%s", h)
+			}
+			if strings.Contains(h, "usage: ") && strings.Contains(strings.SplitN(h, "\n", 2)[0], "  ") && strings.HasSuffix(strings.SplitN(h, "\n", 2)[0], " ") {
+				t.Errorf("usage line ends in a space: %q", strings.SplitN(h, "\n", 2)[0])
+			}
+		})
+	}
+	// convert's flags are those of its only format, llama2c.
+	var out, errb bytes.Buffer
+	runMain(context.Background(), []string{"convert", "--help"}, strings.NewReader(""), &out, &errb)
+	if !strings.Contains(errb.String(), "-checkpoint") {
+		t.Errorf("convert --help does not list --checkpoint:\n%s", errb.String())
+	}
+}
