@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -136,7 +137,8 @@ func readMetadata(file string) (map[string]string, error) {
 	if v, err := m.GetDescription(); err == nil && v != "" {
 		out["description"] = v
 	}
-	if v, err := m.GetVersion(); err == nil && v != 0 {
+	// ONNX Runtime reports a graph without model_version as INT64_MAX (its "no version" value).
+	if v, err := m.GetVersion(); err == nil && v != 0 && v != math.MaxInt64 {
 		out["version"] = fmt.Sprint(v)
 	}
 	if keys, err := m.GetCustomMetadataMapKeys(); err == nil {
