@@ -31,13 +31,21 @@ func newFlags(name, usageLine, examples string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, mapping -h to errHelp and other flag errors to usage errors (exit 2).
+// parseFlags parses args, mapping -h to errHelp (the usage is printed) and other flag errors to one
+// usage error line (exit 2) that points at --help, instead of the error, the whole usage and the error again.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return errHelp
 		}
-		return badInput(err)
+		return badInputf("%v (see acoer-bench %s --help)", err, fs.Name())
 	}
 	return nil
 }

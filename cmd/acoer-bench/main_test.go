@@ -79,3 +79,16 @@ func TestEveryCommandHelp(t *testing.T) {
 		t.Errorf("convert --help does not list --checkpoint:\n%s", errb.String())
 	}
 }
+
+// A bad flag is one line on stderr (exit 2), not the error, the whole usage and the error again.
+func TestBadFlagOneLine(t *testing.T) {
+	for _, args := range [][]string{{"grade", "--timeout", "x"}, {"report", "--nope"}, {"version", "--nope"}, {"convert", "llama2c", "--nope"}} {
+		var out, errb bytes.Buffer
+		if got := runMain(context.Background(), args, strings.NewReader(""), &out, &errb); got != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, got)
+		}
+		if s := strings.TrimRight(errb.String(), "\n"); strings.Count(s, "\n") != 0 || !strings.Contains(s, "--help") {
+			t.Errorf("%v: stderr is not one line pointing at --help:\n%s", args, s)
+		}
+	}
+}
