@@ -53,6 +53,10 @@ type DatasetInfo struct {
 type Deps struct {
 	// Open loads a model.
 	Open func(ctx context.Context, m ModelSpec) (Generator, error)
+	// ModelSHA256, when set, hashes a model's graph file without loading it (what Generator.Info's SHA256
+	// records). A model with nothing left to run is not opened, so this is how a changed model file is
+	// still caught (refused, or its samples discarded with --force).
+	ModelSHA256 func(m ModelSpec) (string, error)
 	// Problems loads a dataset's problems (all of them, in file order).
 	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
 	// Render applies a prompt template (datasets.Template(name).Render).

@@ -329,6 +329,32 @@ func TestChangedConfigRefused(t *testing.T) {
 	}
 }
 
+// A changed model file is caught even when the model has nothing left to run (and so is not loaded).
+func TestChangedModelRefusedWhenComplete(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	deps.ModelSHA256 = func(m ModelSpec) (string, error) { return fmt.Sprintf("%064x", fhash("model", m.Name)), nil }
+	first := runOnce(t, cfg, RunOptions{Out: out}, deps)
+	if sum := runOnce(t, cfg, RunOptions{Out: out}, deps); sum.Generated != 0 {
+		t.Fatalf("an unchanged complete run generated %d", sum.Generated)
+	}
+	other := deps
+	other.ModelSHA256 = func(m ModelSpec) (string, error) { return strings.Repeat("0", 64), nil }
+	other.Open = func(ctx context.Context, m ModelSpec) (Generator, error) {
+		calls := 0
+		return &shaGen{fakeGen{name: m.Name, calls: &calls}}, nil
+	}
+	_, err := Run(context.Background(), cfg, RunOptions{Out: out}, other)
+	if !errors.Is(err, ErrConfigChanged) || !strings.Contains(err.Error(), "model.onnx sha256") {
+		t.Fatalf("changed model of a complete run: %v", err)
+	}
+	sum := runOnce(t, cfg, RunOptions{Out: out, Force: true}, other)
+	if sum.Generated != first.Generated {
+		t.Fatalf("--force after a changed model regenerated %d, want %d", sum.Generated, first.Generated)
+	}
+}
+
 type shaGen struct{ fakeGen }
 
 func (g *shaGen) Info() ModelInfo {

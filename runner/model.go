@@ -319,6 +319,16 @@ func (m *Model) Info() Info {
 	return info
 }
 
+// ModelFileSHA256 returns the sha256 of a model directory's graph file (model.onnx, or genai_config.json's
+// decoder.filename), the hash Info().ModelSHA256 records, without loading ONNX Runtime or the graph.
+func ModelFileSHA256(dir string) (string, error) {
+	md, err := readModelDir(dir)
+	if err != nil {
+		return "", err
+	}
+	return fileSHA256(md.ModelFile)
+}
+
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -20,6 +20,7 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 			}
 			return modelAdapter{Model: mod}, nil
 		},
+		ModelSHA256: func(m bench.ModelSpec) (string, error) { return runner.ModelFileSHA256(m.Path) },
 		Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 			spec := datasets.Spec{Name: d.Name, Kind: d.Kind, Path: d.Path}
 			if f := d.Fields; f != nil {
