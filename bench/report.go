@@ -267,7 +267,7 @@ func writeMarkdown(w io.Writer, r *Results, title string) error {
 		fmt.Fprintf(&b, "- decoding %s: %s\n", mdEscape(d.Name), mdEscape(decodingString(d)))
 	}
 	b.WriteString("\nIntervals are 95% percentile-bootstrap intervals over problems; p is the paired test against the baseline (exact McNemar for one sample per problem, a paired permutation test for more); " +
-		"AES is the accuracy-efficiency score of Luo et al. 2025 (above 0: a better trade-off than the baseline); tokens/s is the mean per-sequence rate.\n")
+		"AES is the accuracy-efficiency score of Luo et al. 2025 (above 0: a better trade-off than the baseline); tokens/s is the whole run's rate (completion tokens / generation wall time; the mean per-sequence rate for samples recorded without batch timings).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
