@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func TestGates(t *testing.T) {
 	}
 	var b bytes.Buffer
 	WriteGates(&b, checks, res.Baseline, "text")
-	if !strings.Contains(b.String(), "PASS  candidate/greedy overall  token_increase_pct") || !strings.Contains(b.String(), "all 6 gate checks hold") {
+	if !strings.Contains(b.String(), "PASS  candidate/greedy  overall  token_increase_pct") || !strings.Contains(b.String(), "all 6 gate checks hold") {
 		t.Fatalf("text:\n%s", b.String())
 	}
 	b.Reset()
@@ -195,5 +196,41 @@ func TestOpenDirOtherSchemaVersion(t *testing.T) {
 	os.WriteFile(filepath.Join(bare, ResultsFile), old, 0o644)
 	if _, err := OpenDir(bare); !errors.Is(err, ErrResultsVersion) {
 		t.Fatalf("bare old results: %v", err)
+	}
+}
+
+// Gate values that print as zero carry no sign, and the text columns line up across candidates and
+// decodings of different name lengths.
+func TestWriteGatesZeroAndColumns(t *testing.T) {
+	checks := []GateCheck{
+		{Candidate: "trained", Decoding: "greedy", Scope: "overall", Metric: "accuracy_drop_pp", Value: math.Copysign(0, -1), Lo: -1e-12, Hi: 0, Limit: 1, Pass: true},
+		{Candidate: "trained", Decoding: "sampled", Scope: "math500", Metric: "token_increase_pct", Value: -12.5, Lo: -20, Hi: -5, Limit: 0, Pass: true},
+	}
+	for _, f := range []string{"text", "md"} {
+		var b strings.Builder
+		if err := WriteGates(&b, checks, "base", f); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "-0.00") {
+			t.Errorf("%s: negative zero printed:\n%s", f, b.String())
+		}
+		if f == "text" {
+			lines := strings.Split(b.String(), "\n")
+			if strings.Index(lines[0], "value") != strings.Index(lines[1], "value") {
+				t.Errorf("columns do not line up:\n%s", b.String())
+			}
+		}
+	}
+}
+
+func TestReportNumbersNoNegativeZero(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{signed(math.Copysign(0, -1), 1), "+0.0"}, {signed(-1e-17, 1), "+0.0"}, {signed(-0.04, 1), "+0.0"},
+		{signed(-0.06, 1), "-0.1"}, {signed(2, 1), "+2.0"},
+		{pct(-1e-19), "0.0"}, {num(math.Copysign(0, -1), 2), "0.00"}, {num(-1.5, 1), "-1.5"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
 	}
 }

@@ -42,11 +42,20 @@ func WriteReport(w io.Writer, r *Results, format, title string) error {
 const noValue = "–"
 
 // pct formats a share (0..1) as percent with one decimal.
-func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) }
+func pct(x float64) string { return unsignZero(strconv.FormatFloat(100*x, 'f', 1, 64), "") }
 
-func num(x float64, prec int) string { return strconv.FormatFloat(x, 'f', prec, 64) }
+func num(x float64, prec int) string { return unsignZero(strconv.FormatFloat(x, 'f', prec, 64), "") }
 
-func signed(x float64, prec int) string { return fmt.Sprintf("%+.*f", prec, x) }
+func signed(x float64, prec int) string { return unsignZero(fmt.Sprintf("%+.*f", prec, x), "+") }
+
+// unsignZero gives a number that prints as zero (-0, or a tiny negative such as -1e-17) the sign
+// zero gets ("" or "+"), so tables never show "-0.0".
+func unsignZero(s, zeroSign string) string {
+	if strings.Trim(s, "+-0.") == "" && strings.HasPrefix(s, "-") {
+		return zeroSign + s[1:]
+	}
+	return s
+}
 
 // ivPct formats an interval of a share as "62.5 [55.0, 70.0]" percent ("–" without data).
 func ivPct(iv metrics.Interval) string {
