@@ -72,7 +72,7 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 			if err != nil {
 				return nil, err
 			}
-			change, err := compareSamples(la, sa, sb, cfg.Seed, "compare/"+d.Name+"/"+dec.Name)
+			change, err := compareSamples(la, sa, sb, cfg.Seed, b.Model+"/"+d.Name+"/"+dec.Name) // the label the report uses: the same intervals
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", d.Name, dec.Name, err)
 			}

@@ -97,6 +97,16 @@ func TestCompare(t *testing.T) {
 	if rows[0].Change.Problems != 13 || !(rows[0].Change.Tokens.Reduction.Estimate > 0.2) || rows[0].Change.Latency.ChangePct.N == 0 {
 		t.Fatalf("row: %+v", rows[0].Change)
 	}
+	// compare prints the same intervals as the report's comparison with the baseline.
+	for _, r := range rows {
+		for _, tr := range d.Results.Tasks {
+			if tr.Model == "candidate" && tr.Dataset == r.Dataset && tr.Decoding == r.Decoding {
+				if tr.VsBaseline == nil || tr.VsBaseline.Tokens != r.Change.Tokens || tr.VsBaseline.Accuracy.DeltaCI != r.Change.Accuracy.DeltaCI {
+					t.Errorf("%s/%s: compare %+v, results.json %+v", r.Dataset, r.Decoding, r.Change.Tokens, tr.VsBaseline)
+				}
+			}
+		}
+	}
 	for _, f := range []string{"table", "md", "json"} {
 		var b bytes.Buffer
 		if err := WriteCompare(&b, rows, f); err != nil || b.Len() == 0 {
