@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // Dir is a results directory read back: its manifest, results.json and samples.
@@ -74,7 +75,7 @@ func (d *Dir) Recompute(baseline string) (*Results, error) {
 	cfg := *d.Manifest.Config
 	if baseline != "" {
 		if _, ok := cfg.Model(baseline); !ok {
-			return nil, fmt.Errorf("baseline %q is not a model of %s (%v)", baseline, d.Path, cfg.ModelNames())
+			return nil, fmt.Errorf("baseline %q is not a model of %s (models: %s)", baseline, d.Path, strings.Join(cfg.ModelNames(), ", "))
 		}
 		cfg.Baseline = baseline
 	}

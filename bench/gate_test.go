@@ -113,6 +113,9 @@ func TestCompare(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
+	if _, err := d.Recompute("nope"); err == nil || !strings.Contains(err.Error(), "(models: baseline, candidate)") {
+		t.Errorf("unknown baseline: %v", err)
+	}
 	if _, err := Compare(CompareSide{d, ""}, CompareSide{d, "candidate"}); err == nil {
 		t.Fatal("ambiguous model accepted")
 	}
