@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -130,7 +131,8 @@ func exitCode(stderr io.Writer, name string, err error) int {
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "acoer-bench %s: %v\n", name, err)
+	// "acoer-bench merge: merge: ..." says the command twice: drop the error's own copy of the name.
+	fmt.Fprintf(stderr, "acoer-bench %s: %s\n", name, strings.TrimPrefix(err.Error(), name+": "))
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage

@@ -49,6 +49,11 @@ func TestExitCodeMapping(t *testing.T) {
 	if !strings.Contains(errb.String(), "config.yaml: line 3") {
 		t.Errorf("error message not printed: %q", errb.String())
 	}
+	errb.Reset()
+	exitCode(&errb, "merge", badInputf("merge: missing shard(s) 1/2"))
+	if got := errb.String(); got != "acoer-bench merge: missing shard(s) 1/2\n" {
+		t.Errorf("command named twice: %q", got)
+	}
 }
 
 // TestEveryCommandHelp checks that each command's --help exits 0 and shows examples and, where the
