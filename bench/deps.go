@@ -38,6 +38,8 @@ type ModelInfo struct {
 	ORTVersion    string `json:"ort_version,omitempty"`
 	Provider      string `json:"provider,omitempty"`
 	ContextLength int    `json:"context_length,omitempty"`
+	// BOSRule says how a raw (non-chat) prompt gets its BOS (runner.Info.BOSRule).
+	BOSRule string `json:"bos_rule,omitempty"`
 }
 
 // DatasetInfo is a dataset's provenance (datasets.Info).

@@ -74,11 +74,15 @@ func TestRunEmbeddedDefault(t *testing.T) {
 	}
 	p := res.Provenance
 	for _, m := range []string{"baseline", "candidate"} {
-		if len(p.Models[m].SHA256) != 64 || p.Models[m].ORTVersion == "" || p.Models[m].Provider == "" {
+		if len(p.Models[m].SHA256) != 64 || p.Models[m].ORTVersion == "" || p.Models[m].Provider == "" ||
+			p.Models[m].Tokenizer == "" || p.Models[m].BOSRule == "" {
 			t.Fatalf("model provenance %+v", p.Models[m])
 		}
 	}
-	if len(p.Datasets["arith20"].SHA256) != 64 {
+	if p.Revision == "" || p.Seed == 0 || len(p.Decoding) == 0 {
+		t.Fatalf("provenance %+v", p)
+	}
+	if len(p.Datasets["arith20"].SHA256) != 64 || p.Datasets["arith20"].Template == "" {
 		t.Fatalf("dataset provenance %+v", p.Datasets)
 	}
 	if c, _ := res.Task("candidate", "arith20", "greedy"); c.VsBaseline == nil || !(c.VsBaseline.Tokens.Reduction.Estimate > 0) {

@@ -66,5 +66,5 @@ func (a modelAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, err
 func (a modelAdapter) Info() bench.ModelInfo {
 	i := a.Model.Info()
 	return bench.ModelInfo{Path: i.ModelDir, SHA256: i.ModelSHA256, Tokenizer: i.TokenizerFile,
-		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength}
+		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength, BOSRule: i.BOSRule}
 }
