@@ -90,6 +90,9 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		d, _ := cfg.Dataset(name)
 		all, info, err := deps.Problems(d)
 		if err != nil {
+			if strings.HasPrefix(err.Error(), fmt.Sprintf("dataset %q", name)) {
+				return nil, err // it names the dataset already
+			}
 			return nil, fmt.Errorf("dataset %q: %w", name, err)
 		}
 		if _, err := man.checkDataset(dir, name, info, cfg.ModelNames(), opt.Force); err != nil {
