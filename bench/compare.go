@@ -100,7 +100,7 @@ func modelsOf(d *Dir) []string {
 	return out
 }
 
-// WriteCompare renders comparison rows as a table, md, csv or json.
+// WriteCompare renders comparison rows as a table, md or json.
 func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 	header := []string{"Dataset", "Decoding", "Paired n", "Accuracy A %", "Accuracy B %", "Δ accuracy pp [95% CI]", "Relative %",
 		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p", "Test", "AES"}

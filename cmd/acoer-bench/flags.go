@@ -37,7 +37,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	usage, out := fs.Usage, fs.Output()
 	fs.Usage = func() {}
 	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
+	err := parseInterspersed(fs, args)
 	fs.Usage = usage
 	fs.SetOutput(out)
 	if err != nil {
@@ -48,4 +48,27 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return badInputf("%v (see acoer-bench %s --help)", err, fs.Name())
 	}
 	return nil
+}
+
+// parseInterspersed parses flags that come before, between or after the positional arguments (`compare
+// A B --format md` as well as `compare --format md A B`); fs.Args() is then the positional arguments.
+// A "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
 }

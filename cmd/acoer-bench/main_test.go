@@ -97,3 +97,24 @@ func TestBadFlagOneLine(t *testing.T) {
 		}
 	}
 }
+
+// Flags may follow the positional arguments, as compare's --help example writes them; "--" ends the flags.
+func TestFlagsAfterArguments(t *testing.T) {
+	fs := newFlags("x", "", "", &bytes.Buffer{})
+	format := fs.String("format", "table", "")
+	n := fs.Int("n", 0, "")
+	if err := parseFlags(fs, []string{"--n", "2", "a", "b", "--format", "md"}); err != nil {
+		t.Fatal(err)
+	}
+	if *format != "md" || *n != 2 || strings.Join(fs.Args(), ",") != "a,b" {
+		t.Errorf("format %q n %d args %q", *format, *n, fs.Args())
+	}
+	fs = newFlags("x", "", "", &bytes.Buffer{})
+	format = fs.String("format", "table", "")
+	if err := parseFlags(fs, []string{"a", "--", "--format", "md"}); err != nil {
+		t.Fatal(err)
+	}
+	if *format != "table" || strings.Join(fs.Args(), ",") != "a,--format,md" {
+		t.Errorf("after --: format %q args %q", *format, fs.Args())
+	}
+}
