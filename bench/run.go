@@ -141,12 +141,12 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 			}
 		}
 		// A complete model is not loaded, but a changed model file must still be caught.
-		if rec, ok := man.Models[mname]; todo == 0 && ok && deps.ModelSHA256 != nil {
-			h, err := deps.ModelSHA256(m)
+		if rec, ok := man.Models[mname]; todo == 0 && ok && deps.ModelHashes != nil {
+			h, data, err := deps.ModelHashes(m)
 			if err != nil {
 				return sum, fmt.Errorf("model %q: %w", mname, err)
 			}
-			if h != rec.SHA256 {
+			if h != rec.SHA256 || (rec.DataSHA256 != "" && data != rec.DataSHA256) {
 				todo = -1 // open it: checkModel refuses it, or with --force discards its samples
 			}
 		}

@@ -42,6 +42,9 @@ func cmdInspect(ctx context.Context, e env) error {
 
 func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 	fmt.Fprintf(w, "model        %s\nsha256       %s\nconfigs      %s\n", info.ModelFile, info.ModelSHA256, strings.Join(info.ConfigFiles, ", "))
+	if info.DataSHA256 != "" {
+		fmt.Fprintf(w, "data sha256  %s (external weights beside the graph)\n", info.DataSHA256)
+	}
 	fmt.Fprintf(w, "runtime      ONNX Runtime %s (%s)\n", info.ORTVersion, info.ORTLibrary)
 	ctxLen := "unknown (no check)"
 	if info.ContextLength > 0 {
