@@ -96,7 +96,9 @@ func cmdGenerate(ctx context.Context, e env) error {
 		if c.Total > 0 {
 			tokS = float64(len(c.IDs)) / c.Total.Seconds()
 		}
-		return json.NewEncoder(e.stdout).Encode(map[string]any{
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false) // the text as the model wrote it: "<think>", not "\u003cthink\u003e"
+		return enc.Encode(map[string]any{
 			"text": c.Text, "token_ids": nonNil(c.IDs), "prompt_token_ids": nonNil(c.PromptIDs),
 			"finish_reason": c.FinishReason, "ttft_ms": ms(c.TTFT), "total_ms": ms(c.Total),
 			"per_token_ms": ms(c.PerToken()), "tokens_per_s": tokS, "provider": m.Provider(),
