@@ -22,6 +22,9 @@ type Dir struct {
 func OpenDir(path string) (*Dir, error) {
 	st, err := os.Stat(path)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &notFoundError{path}
+		}
 		return nil, err
 	}
 	if !st.IsDir() {
@@ -114,3 +117,11 @@ func (d *Dir) Recompute(baseline string) (*Results, error) {
 	}
 	return res, nil
 }
+
+// notFoundError is a results directory that is not there; it matches os.ErrNotExist.
+type notFoundError struct{ path string }
+
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("results directory %s not found (give the --out of a run)", e.path)
+}
+func (e *notFoundError) Unwrap() error { return os.ErrNotExist }

@@ -247,3 +247,10 @@ func TestReportNumbersNoNegativeZero(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenDirMissing(t *testing.T) {
+	_, err := OpenDir(filepath.Join(t.TempDir(), "nope"))
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "results directory") || strings.Contains(err.Error(), "stat ") {
+		t.Errorf("missing dir: %v", err)
+	}
+}
