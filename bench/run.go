@@ -15,6 +15,16 @@ import (
 // ErrInterrupted wraps the error of a run stopped by its context; the samples written so far are kept.
 var ErrInterrupted = errors.New("interrupted")
 
+// interrupted words a stopped run for its user: "interrupted (samples so far are kept; ...)", without
+// "context canceled" (a Ctrl-C or SIGTERM); another cause (a deadline) is named.
+func interrupted(cause error) error {
+	const keep = "samples so far are kept; run again with the same --out to resume"
+	if errors.Is(cause, context.Canceled) {
+		return fmt.Errorf("%w (%s)", ErrInterrupted, keep)
+	}
+	return fmt.Errorf("%w: %v (%s)", ErrInterrupted, cause, keep)
+}
+
 // ErrBadOption marks a run option that does not fit the config (an unknown model or dataset name).
 var ErrBadOption = errors.New("bad option")
 
@@ -113,7 +123,7 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	for _, mname := range models {
 		m, _ := cfg.Model(mname)
 		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("%w: %v (samples so far are kept; run again with the same --out to resume)", ErrInterrupted, err)
+			return sum, interrupted(err)
 		}
 		// Count the work first so an already complete model is not even loaded.
 		todo := 0
@@ -184,7 +194,7 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		cerr := gen.Close()
 		if err != nil {
 			if ctx.Err() != nil {
-				return sum, fmt.Errorf("%w: %v (samples so far are kept; run again with the same --out to resume)", ErrInterrupted, ctx.Err())
+				return sum, interrupted(ctx.Err())
 			}
 			return sum, err
 		}

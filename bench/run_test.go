@@ -160,6 +160,9 @@ func TestResumeAfterCrash(t *testing.T) {
 				if err != nil && !errors.Is(err, ErrInterrupted) {
 					t.Errorf("seed %d: %v", seed, err)
 				}
+				if err != nil && strings.Contains(err.Error(), "context canceled") {
+					t.Errorf("seed %d: the message says %q", seed, err)
+				}
 			}()
 			cancel()
 			if n := countSamples(t, out); n > 0 && n < 160 {
