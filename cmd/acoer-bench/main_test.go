@@ -77,6 +77,10 @@ func TestEveryCommandHelp(t *testing.T) {
 			}
 		})
 	}
+	var top bytes.Buffer
+	if runMain(context.Background(), []string{"--help"}, strings.NewReader(""), &bytes.Buffer{}, &top) != exitOK || !strings.Contains(top.String(), "examples:") {
+		t.Errorf("acoer-bench --help shows no examples:\n%s", top.String())
+	}
 	// convert's flags are those of its only format, llama2c.
 	var out, errb bytes.Buffer
 	runMain(context.Background(), []string{"convert", "--help"}, strings.NewReader(""), &out, &errb)
