@@ -254,3 +254,18 @@ func TestOpenDirMissing(t *testing.T) {
 		t.Errorf("missing dir: %v", err)
 	}
 }
+
+// A damaged results.json or manifest.json is named with the field, in JSON terms, not Go types.
+func TestDamagedFilesNoGoTypes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ResultsFile), []byte(`{"schema_version": 1, "tasks": 5}`), 0o644)
+	_, err := ReadResults(dir)
+	if err == nil || !strings.Contains(err.Error(), `"tasks": want an array, got number`) || strings.Contains(err.Error(), "Go ") {
+		t.Errorf("results.json: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"schema_version": 1, "config": 3}`), 0o644)
+	_, err = ReadManifest(dir)
+	if err == nil || !strings.Contains(err.Error(), `"config": want an object, got number`) || strings.Contains(err.Error(), "bench.") {
+		t.Errorf("manifest.json: %v", err)
+	}
+}

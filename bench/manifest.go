@@ -42,7 +42,7 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", manifestPath(dir), err)
+		return nil, jsonFileError(manifestPath(dir), err)
 	}
 	if m.SchemaVersion != ManifestVersion {
 		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d", manifestPath(dir), m.SchemaVersion, ManifestVersion)
