@@ -79,13 +79,13 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if *tokPath != "" {
 			tf, err := onnxbuild.LoadTokenizerFiles(*tokPath)
 			if err != nil {
-				return badInput(err)
+				return badInput(unprefixed(err))
 			}
 			opts.TokenizerJSON, opts.TokenizerConfigJSON, opts.ExtraFiles = tf.JSON, tf.ConfigJSON, tf.Extra
 			vocab, bos, eos = tf.VocabSize, tf.BOS, tf.EOS
 		}
 		if cfg, err = onnxbuild.Preset(*preset, vocab); err != nil {
-			return badInput(err)
+			return badInput(unprefixed(err))
 		}
 		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16 = bos, eos, *kv16
 		switch *rope {
@@ -124,6 +124,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 // dirError maps a model-writing error: an existing output dir or bad input files are bad input
 // (exit 2), anything else a runtime failure.
 func dirError(err error) error {
+	err = unprefixed(err)
 	var ie *onnxbuild.InputError
 	switch {
 	case errors.As(err, &ie):
@@ -133,3 +134,21 @@ func dirError(err error) error {
 	}
 	return err
 }
+
+// unprefixed drops the "onnxbuild: " package prefix from err's message (the user ran build-model or
+// convert, not a package); errors.Is/As still see err.
+func unprefixed(err error) error {
+	if msg, ok := strings.CutPrefix(err.Error(), "onnxbuild: "); ok {
+		return &plainErr{msg: msg, err: err}
+	}
+	return err
+}
+
+// plainErr prints msg and unwraps to err.
+type plainErr struct {
+	msg string
+	err error
+}
+
+func (e *plainErr) Error() string { return e.msg }
+func (e *plainErr) Unwrap() error { return e.err }
