@@ -52,7 +52,7 @@ func statsProvenance() map[string]string {
 		"paired_ci":      "paired percentile bootstrap over the problems both runs have",
 		"paired_test":    "exact McNemar (one sample per problem) / paired sign-flip permutation test on per-problem accuracy (k>1); vs_baseline.accuracy.test.method names it",
 		"aes":            "accuracy-efficiency score, Luo et al. 2025 (O1-Pruner, arXiv:2501.12570 Eq. 18), weights in vs_baseline.aes_params",
-		"tokens_per_sec": "throughput.per_sequence_tokens_per_second: mean over samples of completion tokens / end-to-end time (the run's wall time is not recorded, so throughput.tokens_per_second is 0)",
+		"tokens_per_sec": "throughput.tokens_per_second: completion tokens / wall_seconds, the sum over samples of their share of their batch's wall time (batch_wall_ms / batch_size; 0 when samples lack it); throughput.per_sequence_tokens_per_second: mean over samples of completion tokens / end-to-end time",
 	}
 }
 

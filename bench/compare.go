@@ -72,7 +72,7 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 			if err != nil {
 				return nil, err
 			}
-			change, err := compareSamples(la, sa, sb, cfg.Seed, "compare/"+d.Name+"/"+dec.Name)
+			change, err := compareSamples(la, sa, sb, cfg.Seed, b.Model+"/"+d.Name+"/"+dec.Name) // the label the report uses: the same intervals
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", d.Name, dec.Name, err)
 			}
@@ -100,7 +100,7 @@ func modelsOf(d *Dir) []string {
 	return out
 }
 
-// WriteCompare renders comparison rows as a table, md, csv or json.
+// WriteCompare renders comparison rows as a table, md or json.
 func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 	header := []string{"Dataset", "Decoding", "Paired n", "Accuracy A %", "Accuracy B %", "Δ accuracy pp [95% CI]", "Relative %",
 		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p", "Test", "AES"}

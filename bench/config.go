@@ -218,7 +218,45 @@ func yamlPlain(msg string) string {
 	if m := yamlUnknownRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("unknown key %q", m[1])
 	}
+	if m := yamlTypeRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("want %s, got %s", yamlWant(m[3]), yamlGot(m[1], m[2]))
+	}
 	return msg
+}
+
+// yamlTypeRE matches yaml's type errors, which name a Go type: "cannot unmarshal !!str `x` into uint64".
+var yamlTypeRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+
+// yamlWant words a Go type of the config schema as what the key accepts.
+func yamlWant(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "uint"):
+		return "a non-negative integer"
+	case strings.HasPrefix(goType, "int"):
+		return "an integer"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	case goType == "string":
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	}
+	return "a mapping (key: value)"
+}
+
+// yamlGot words a YAML node of tag tag (str, int, seq, map, ...) and text value.
+func yamlGot(tag, value string) string {
+	kind := map[string]string{"str": "text", "int": "an integer", "float": "a number", "bool": "a boolean",
+		"seq": "a list", "map": "a mapping", "null": "nothing"}[tag]
+	if kind == "" {
+		kind = tag
+	}
+	if value != "" {
+		return fmt.Sprintf("%s %q", kind, value)
+	}
+	return kind
 }
 
 // normalize fills defaults.

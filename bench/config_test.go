@@ -37,7 +37,9 @@ func TestConfigErrorsHaveLines(t *testing.T) {
 	}{
 		{"unknown top key", base + "colour: red\n", 9, `unknown key "colour"`},
 		{"unknown model key", "models:\n  - name: a\n    path: m\n    pth: x\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "pth"},
-		{"bad type", base + "decoding:\n  - temperature: hot\n", 10, "hot"},
+		{"bad type", base + "decoding:\n  - temperature: hot\n", 10, `want a number, got text "hot"`},
+		{"bad seed", "seed: x\n" + base, 1, `want a non-negative integer, got text "x"`},
+		{"list for a name", "models:\n  - name: [a]\n", 2, "want a string, got a list"},
 		{"duplicate model", "models:\n  - name: a\n    path: m\n  - name: a\n    path: n\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "duplicate model name"},
 		{"baseline missing", base + "baseline: c\n", 9, `baseline "c" is not among the models`},
 		{"bad kind", "models:\n  - name: a\n    path: m\ndatasets:\n  - name: g\n    kind: gsm9k\n", 6, "kind"},

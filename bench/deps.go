@@ -32,12 +32,16 @@ type ChatOptions struct {
 
 // ModelInfo is a model's provenance.
 type ModelInfo struct {
-	Path          string `json:"path"`
-	SHA256        string `json:"sha256"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	// DataSHA256 identifies the external weight files (model.onnx.data); "" when the graph has none.
+	DataSHA256    string `json:"data_sha256,omitempty"`
 	Tokenizer     string `json:"tokenizer,omitempty"`
 	ORTVersion    string `json:"ort_version,omitempty"`
 	Provider      string `json:"provider,omitempty"`
 	ContextLength int    `json:"context_length,omitempty"`
+	// BOSRule says how a raw (non-chat) prompt gets its BOS (runner.Info.BOSRule).
+	BOSRule string `json:"bos_rule,omitempty"`
 }
 
 // DatasetInfo is a dataset's provenance (datasets.Info).
@@ -53,6 +57,11 @@ type DatasetInfo struct {
 type Deps struct {
 	// Open loads a model.
 	Open func(ctx context.Context, m ModelSpec) (Generator, error)
+	// ModelHashes, when set, hashes a model's graph file and external weight files without loading it
+	// (what Generator.Info's SHA256 and DataSHA256 record). A model with nothing left to run is not
+	// opened, so this is how a changed model file is still caught (refused, or its samples discarded with
+	// --force).
+	ModelHashes func(m ModelSpec) (graph, data string, err error)
 	// Problems loads a dataset's problems (all of them, in file order).
 	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
 	// Render applies a prompt template (datasets.Template(name).Render).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // Dir is a results directory read back: its manifest, results.json and samples.
@@ -21,6 +22,9 @@ type Dir struct {
 func OpenDir(path string) (*Dir, error) {
 	st, err := os.Stat(path)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &notFoundError{path}
+		}
 		return nil, err
 	}
 	if !st.IsDir() {
@@ -74,7 +78,7 @@ func (d *Dir) Recompute(baseline string) (*Results, error) {
 	cfg := *d.Manifest.Config
 	if baseline != "" {
 		if _, ok := cfg.Model(baseline); !ok {
-			return nil, fmt.Errorf("baseline %q is not a model of %s (%v)", baseline, d.Path, cfg.ModelNames())
+			return nil, fmt.Errorf("baseline %q is not a model of %s (models: %s)", baseline, d.Path, strings.Join(cfg.ModelNames(), ", "))
 		}
 		cfg.Baseline = baseline
 	}
@@ -113,3 +117,11 @@ func (d *Dir) Recompute(baseline string) (*Results, error) {
 	}
 	return res, nil
 }
+
+// notFoundError is a results directory that is not there; it matches os.ErrNotExist.
+type notFoundError struct{ path string }
+
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("results directory %s not found (give the --out of a run)", e.path)
+}
+func (e *notFoundError) Unwrap() error { return os.ErrNotExist }

@@ -184,9 +184,14 @@ func WriteGates(w io.Writer, checks []GateCheck, baseline, format string) error 
 				c.Metric, fnum(c.Value), fnum(c.Lo), fnum(c.Hi), fnum(c.Limit), v)
 		}
 	case "text", "":
+		wName, wScope := 0, 8
 		for _, c := range checks {
-			fmt.Fprintf(&b, "%s  %s/%s %-8s %-18s value %8s  (95%% CI %s..%s)  limit <= %s", verdict(c.Pass), c.Candidate, c.Decoding,
-				c.Scope, c.Metric, fnum(c.Value), fnum(c.Lo), fnum(c.Hi), fnum(c.Limit))
+			wName = max(wName, len(c.Candidate)+1+len(c.Decoding))
+			wScope = max(wScope, len(c.Scope))
+		}
+		for _, c := range checks {
+			fmt.Fprintf(&b, "%s  %-*s %-*s %-18s value %8s  (95%% CI %s..%s)  limit <= %s", verdict(c.Pass), wName, c.Candidate+"/"+c.Decoding,
+				wScope, c.Scope, c.Metric, fnum(c.Value), fnum(c.Lo), fnum(c.Hi), fnum(c.Limit))
 			if c.Note != "" {
 				b.WriteString("  (" + c.Note + ")")
 			}
@@ -214,5 +219,9 @@ func fnum(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.2f", v)
+	s := fmt.Sprintf("%.2f", v)
+	if s == "-0.00" { // -0 or a tiny negative: no sign on a value that prints as zero
+		s = "0.00"
+	}
+	return s
 }

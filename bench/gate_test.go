@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func TestGates(t *testing.T) {
 	}
 	var b bytes.Buffer
 	WriteGates(&b, checks, res.Baseline, "text")
-	if !strings.Contains(b.String(), "PASS  candidate/greedy overall  token_increase_pct") || !strings.Contains(b.String(), "all 6 gate checks hold") {
+	if !strings.Contains(b.String(), "PASS  candidate/greedy  overall  token_increase_pct") || !strings.Contains(b.String(), "all 6 gate checks hold") {
 		t.Fatalf("text:\n%s", b.String())
 	}
 	b.Reset()
@@ -96,11 +97,24 @@ func TestCompare(t *testing.T) {
 	if rows[0].Change.Problems != 13 || !(rows[0].Change.Tokens.Reduction.Estimate > 0.2) || rows[0].Change.Latency.ChangePct.N == 0 {
 		t.Fatalf("row: %+v", rows[0].Change)
 	}
+	// compare prints the same intervals as the report's comparison with the baseline.
+	for _, r := range rows {
+		for _, tr := range d.Results.Tasks {
+			if tr.Model == "candidate" && tr.Dataset == r.Dataset && tr.Decoding == r.Decoding {
+				if tr.VsBaseline == nil || tr.VsBaseline.Tokens != r.Change.Tokens || tr.VsBaseline.Accuracy.DeltaCI != r.Change.Accuracy.DeltaCI {
+					t.Errorf("%s/%s: compare %+v, results.json %+v", r.Dataset, r.Decoding, r.Change.Tokens, tr.VsBaseline)
+				}
+			}
+		}
+	}
 	for _, f := range []string{"table", "md", "json"} {
 		var b bytes.Buffer
 		if err := WriteCompare(&b, rows, f); err != nil || b.Len() == 0 {
 			t.Fatalf("%s: %v", f, err)
 		}
+	}
+	if _, err := d.Recompute("nope"); err == nil || !strings.Contains(err.Error(), "(models: baseline, candidate)") {
+		t.Errorf("unknown baseline: %v", err)
 	}
 	if _, err := Compare(CompareSide{d, ""}, CompareSide{d, "candidate"}); err == nil {
 		t.Fatal("ambiguous model accepted")
@@ -195,5 +209,63 @@ func TestOpenDirOtherSchemaVersion(t *testing.T) {
 	os.WriteFile(filepath.Join(bare, ResultsFile), old, 0o644)
 	if _, err := OpenDir(bare); !errors.Is(err, ErrResultsVersion) {
 		t.Fatalf("bare old results: %v", err)
+	}
+}
+
+// Gate values that print as zero carry no sign, and the text columns line up across candidates and
+// decodings of different name lengths.
+func TestWriteGatesZeroAndColumns(t *testing.T) {
+	checks := []GateCheck{
+		{Candidate: "trained", Decoding: "greedy", Scope: "overall", Metric: "accuracy_drop_pp", Value: math.Copysign(0, -1), Lo: -1e-12, Hi: 0, Limit: 1, Pass: true},
+		{Candidate: "trained", Decoding: "sampled", Scope: "math500", Metric: "token_increase_pct", Value: -12.5, Lo: -20, Hi: -5, Limit: 0, Pass: true},
+	}
+	for _, f := range []string{"text", "md"} {
+		var b strings.Builder
+		if err := WriteGates(&b, checks, "base", f); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "-0.00") {
+			t.Errorf("%s: negative zero printed:\n%s", f, b.String())
+		}
+		if f == "text" {
+			lines := strings.Split(b.String(), "\n")
+			if strings.Index(lines[0], "value") != strings.Index(lines[1], "value") {
+				t.Errorf("columns do not line up:\n%s", b.String())
+			}
+		}
+	}
+}
+
+func TestReportNumbersNoNegativeZero(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{signed(math.Copysign(0, -1), 1), "+0.0"}, {signed(-1e-17, 1), "+0.0"}, {signed(-0.04, 1), "+0.0"},
+		{signed(-0.06, 1), "-0.1"}, {signed(2, 1), "+2.0"},
+		{pct(-1e-19), "0.0"}, {num(math.Copysign(0, -1), 2), "0.00"}, {num(-1.5, 1), "-1.5"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestOpenDirMissing(t *testing.T) {
+	_, err := OpenDir(filepath.Join(t.TempDir(), "nope"))
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "results directory") || strings.Contains(err.Error(), "stat ") {
+		t.Errorf("missing dir: %v", err)
+	}
+}
+
+// A damaged results.json or manifest.json is named with the field, in JSON terms, not Go types.
+func TestDamagedFilesNoGoTypes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ResultsFile), []byte(`{"schema_version": 1, "tasks": 5}`), 0o644)
+	_, err := ReadResults(dir)
+	if err == nil || !strings.Contains(err.Error(), `"tasks": want an array, got number`) || strings.Contains(err.Error(), "Go ") {
+		t.Errorf("results.json: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"schema_version": 1, "config": 3}`), 0o644)
+	_, err = ReadManifest(dir)
+	if err == nil || !strings.Contains(err.Error(), `"config": want an object, got number`) || strings.Contains(err.Error(), "bench.") {
+		t.Errorf("manifest.json: %v", err)
 	}
 }

@@ -42,7 +42,7 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", manifestPath(dir), err)
+		return nil, jsonFileError(manifestPath(dir), err)
 	}
 	if m.SchemaVersion != ManifestVersion {
 		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d", manifestPath(dir), m.SchemaVersion, ManifestVersion)
@@ -151,8 +151,13 @@ func reconcile(dir string, old *Manifest, cfg *Config, revision string, force bo
 // discards that model's samples.
 func (m *Manifest) checkModel(dir, name string, info ModelInfo, force bool) (changed bool, err error) {
 	old, ok := m.Models[name]
-	if ok && old.SHA256 != info.SHA256 {
+	// A manifest written before data_sha256 existed records none: the graph's hash is all it can check.
+	dataChanged := old.DataSHA256 != "" && old.DataSHA256 != info.DataSHA256
+	if ok && (old.SHA256 != info.SHA256 || dataChanged) {
 		if !force {
+			if old.SHA256 == info.SHA256 {
+				return false, fmt.Errorf("%s: %w: model %q: external weights (model.onnx.data) sha256 %s, recorded %s", dir, ErrConfigChanged, name, short(info.DataSHA256), short(old.DataSHA256))
+			}
 			return false, fmt.Errorf("%s: %w: model %q: model.onnx sha256 %s, recorded %s", dir, ErrConfigChanged, name, short(info.SHA256), short(old.SHA256))
 		}
 		if err := os.RemoveAll(filepath.Join(dir, "samples", name)); err != nil {

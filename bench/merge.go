@@ -91,6 +91,9 @@ func Merge(out string, dirs []string, opt MergeOptions) (*Results, error) {
 			if old, ok := merged.Models[n]; ok && old.SHA256 != mi.SHA256 {
 				return nil, fmt.Errorf("merge: model %q differs between inputs (model.onnx sha256 %s vs %s)", n, short(old.SHA256), short(mi.SHA256))
 			}
+			if old, ok := merged.Models[n]; ok && old.DataSHA256 != mi.DataSHA256 {
+				return nil, fmt.Errorf("merge: model %q differs between inputs (external weights sha256 %s vs %s)", n, short(old.DataSHA256), short(mi.DataSHA256))
+			}
 			if _, ok := merged.Models[n]; !ok {
 				merged.Models[n] = mi
 			}

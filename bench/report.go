@@ -42,11 +42,20 @@ func WriteReport(w io.Writer, r *Results, format, title string) error {
 const noValue = "–"
 
 // pct formats a share (0..1) as percent with one decimal.
-func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) }
+func pct(x float64) string { return unsignZero(strconv.FormatFloat(100*x, 'f', 1, 64), "") }
 
-func num(x float64, prec int) string { return strconv.FormatFloat(x, 'f', prec, 64) }
+func num(x float64, prec int) string { return unsignZero(strconv.FormatFloat(x, 'f', prec, 64), "") }
 
-func signed(x float64, prec int) string { return fmt.Sprintf("%+.*f", prec, x) }
+func signed(x float64, prec int) string { return unsignZero(fmt.Sprintf("%+.*f", prec, x), "+") }
+
+// unsignZero gives a number that prints as zero (-0, or a tiny negative such as -1e-17) the sign
+// zero gets ("" or "+"), so tables never show "-0.0".
+func unsignZero(s, zeroSign string) string {
+	if strings.Trim(s, "+-0.") == "" && strings.HasPrefix(s, "-") {
+		return zeroSign + s[1:]
+	}
+	return s
+}
 
 // ivPct formats an interval of a share as "62.5 [55.0, 70.0]" percent ("–" without data).
 func ivPct(iv metrics.Interval) string {
@@ -267,7 +276,7 @@ func writeMarkdown(w io.Writer, r *Results, title string) error {
 		fmt.Fprintf(&b, "- decoding %s: %s\n", mdEscape(d.Name), mdEscape(decodingString(d)))
 	}
 	b.WriteString("\nIntervals are 95% percentile-bootstrap intervals over problems; p is the paired test against the baseline (exact McNemar for one sample per problem, a paired permutation test for more); " +
-		"AES is the accuracy-efficiency score of Luo et al. 2025 (above 0: a better trade-off than the baseline); tokens/s is the mean per-sequence rate.\n")
+		"AES is the accuracy-efficiency score of Luo et al. 2025 (above 0: a better trade-off than the baseline); tokens/s is the whole run's rate (completion tokens / generation wall time; the mean per-sequence rate for samples recorded without batch timings).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

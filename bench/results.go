@@ -160,7 +160,7 @@ func ReadResults(dir string) (*Results, error) {
 	}
 	var r Results
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, jsonFileError(path, err)
 	}
 	if r.SchemaVersion != ResultsVersion {
 		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d: %w", path, r.SchemaVersion, ResultsVersion, ErrResultsVersion)

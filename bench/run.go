@@ -15,6 +15,16 @@ import (
 // ErrInterrupted wraps the error of a run stopped by its context; the samples written so far are kept.
 var ErrInterrupted = errors.New("interrupted")
 
+// interrupted words a stopped run for its user: "interrupted (samples so far are kept; ...)", without
+// "context canceled" (a Ctrl-C or SIGTERM); another cause (a deadline) is named.
+func interrupted(cause error) error {
+	const keep = "samples so far are kept; run again with the same --out to resume"
+	if errors.Is(cause, context.Canceled) {
+		return fmt.Errorf("%w (%s)", ErrInterrupted, keep)
+	}
+	return fmt.Errorf("%w: %v (%s)", ErrInterrupted, cause, keep)
+}
+
 // ErrBadOption marks a run option that does not fit the config (an unknown model or dataset name).
 var ErrBadOption = errors.New("bad option")
 
@@ -90,6 +100,9 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		d, _ := cfg.Dataset(name)
 		all, info, err := deps.Problems(d)
 		if err != nil {
+			if strings.HasPrefix(err.Error(), fmt.Sprintf("dataset %q", name)) {
+				return nil, err // it names the dataset already
+			}
 			return nil, fmt.Errorf("dataset %q: %w", name, err)
 		}
 		if _, err := man.checkDataset(dir, name, info, cfg.ModelNames(), opt.Force); err != nil {
@@ -110,7 +123,7 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	for _, mname := range models {
 		m, _ := cfg.Model(mname)
 		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("%w: %v (samples so far are kept; run again with the same --out to resume)", ErrInterrupted, err)
+			return sum, interrupted(err)
 		}
 		// Count the work first so an already complete model is not even loaded.
 		todo := 0
@@ -135,6 +148,16 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 						}
 					}
 				}
+			}
+		}
+		// A complete model is not loaded, but a changed model file must still be caught.
+		if rec, ok := man.Models[mname]; todo == 0 && ok && deps.ModelHashes != nil {
+			h, data, err := deps.ModelHashes(m)
+			if err != nil {
+				return sum, fmt.Errorf("model %q: %w", mname, err)
+			}
+			if h != rec.SHA256 || (rec.DataSHA256 != "" && data != rec.DataSHA256) {
+				todo = -1 // open it: checkModel refuses it, or with --force discards its samples
 			}
 		}
 		if todo == 0 {
@@ -171,7 +194,7 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		cerr := gen.Close()
 		if err != nil {
 			if ctx.Err() != nil {
-				return sum, fmt.Errorf("%w: %v (samples so far are kept; run again with the same --out to resume)", ErrInterrupted, ctx.Err())
+				return sum, interrupted(ctx.Err())
 			}
 			return sum, err
 		}

@@ -160,6 +160,9 @@ func TestResumeAfterCrash(t *testing.T) {
 				if err != nil && !errors.Is(err, ErrInterrupted) {
 					t.Errorf("seed %d: %v", seed, err)
 				}
+				if err != nil && strings.Contains(err.Error(), "context canceled") {
+					t.Errorf("seed %d: the message says %q", seed, err)
+				}
 			}()
 			cancel()
 			if n := countSamples(t, out); n > 0 && n < 160 {
@@ -329,10 +332,60 @@ func TestChangedConfigRefused(t *testing.T) {
 	}
 }
 
+// A changed model file is caught even when the model has nothing left to run (and so is not loaded).
+func TestChangedModelRefusedWhenComplete(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	out := t.TempDir()
+	deps, _ := fakeDeps(0, "", nil)
+	deps.ModelHashes = func(m ModelSpec) (string, string, error) {
+		return fmt.Sprintf("%064x", fhash("model", m.Name)), "", nil
+	}
+	first := runOnce(t, cfg, RunOptions{Out: out}, deps)
+	if sum := runOnce(t, cfg, RunOptions{Out: out}, deps); sum.Generated != 0 {
+		t.Fatalf("an unchanged complete run generated %d", sum.Generated)
+	}
+	other := deps
+	other.ModelHashes = func(m ModelSpec) (string, string, error) { return strings.Repeat("0", 64), "", nil }
+	other.Open = func(ctx context.Context, m ModelSpec) (Generator, error) {
+		calls := 0
+		return &shaGen{fakeGen{name: m.Name, calls: &calls}}, nil
+	}
+	_, err := Run(context.Background(), cfg, RunOptions{Out: out}, other)
+	if !errors.Is(err, ErrConfigChanged) || !strings.Contains(err.Error(), "model.onnx sha256") {
+		t.Fatalf("changed model of a complete run: %v", err)
+	}
+	sum := runOnce(t, cfg, RunOptions{Out: out, Force: true}, other)
+	if sum.Generated != first.Generated {
+		t.Fatalf("--force after a changed model regenerated %d, want %d", sum.Generated, first.Generated)
+	}
+}
+
 type shaGen struct{ fakeGen }
 
 func (g *shaGen) Info() ModelInfo {
 	i := g.fakeGen.Info()
 	i.SHA256 = strings.Repeat("0", 64)
 	return i
+}
+
+// Changed external weights (model.onnx.data) are refused like a changed model.onnx; a manifest written
+// before data_sha256 was recorded is not refused for lacking it.
+func TestCheckModelExternalData(t *testing.T) {
+	dir := t.TempDir()
+	m := &Manifest{Models: map[string]ModelInfo{
+		"a":   {SHA256: "g1", DataSHA256: "d1"},
+		"old": {SHA256: "g1"},
+	}}
+	if _, err := m.checkModel(dir, "a", ModelInfo{SHA256: "g1", DataSHA256: "d2"}, false); !errors.Is(err, ErrConfigChanged) || !strings.Contains(err.Error(), "external weights") {
+		t.Errorf("changed weights: %v", err)
+	}
+	if _, err := m.checkModel(dir, "a", ModelInfo{SHA256: "g1", DataSHA256: "d1"}, false); err != nil {
+		t.Errorf("same weights: %v", err)
+	}
+	if _, err := m.checkModel(dir, "old", ModelInfo{SHA256: "g1", DataSHA256: "d9"}, false); err != nil || m.Models["old"].DataSHA256 != "d9" {
+		t.Errorf("old manifest: %v %+v", err, m.Models["old"])
+	}
+	if changed, err := m.checkModel(dir, "a", ModelInfo{SHA256: "g1", DataSHA256: "d3"}, true); err != nil || !changed {
+		t.Errorf("--force: %v %v", changed, err)
+	}
 }

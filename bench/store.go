@@ -205,12 +205,9 @@ func openAppender(path string) (*appender, []Sample, error) {
 func (a *appender) append(samples []Sample) error {
 	var buf bytes.Buffer
 	for _, s := range samples {
-		b, err := json.Marshal(s)
-		if err != nil {
+		if err := encodeSample(&buf, s); err != nil {
 			return err
 		}
-		buf.Write(b)
-		buf.WriteByte('\n')
 	}
 	if _, err := a.f.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("%s: %w", a.path, err)
@@ -237,12 +234,9 @@ func sortSamples(s []Sample) {
 func writeSamplesFile(path string, samples []Sample) error {
 	var buf bytes.Buffer
 	for _, s := range samples {
-		b, err := json.Marshal(s)
-		if err != nil {
+		if err := encodeSample(&buf, s); err != nil {
 			return err
 		}
-		buf.Write(b)
-		buf.WriteByte('\n')
 	}
 	return writeFileAtomic(path, buf.Bytes())
 }
@@ -290,4 +284,12 @@ func syncDir(dir string) error {
 		return err
 	}
 	return nil
+}
+
+// encodeSample writes one record and a newline. Model text is written as is, not HTML-escaped, so the
+// files read and grep as the model wrote them ("</think>", not "\u003c/think\u003e").
+func encodeSample(buf *bytes.Buffer, s Sample) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
 }

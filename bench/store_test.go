@@ -104,3 +104,32 @@ func TestProgressTerminal(t *testing.T) {
 		t.Fatalf("%q", b.String())
 	}
 }
+
+// Samples files hold the model's text as written, so `grep '</think>'` finds it, and it reads back the same.
+func TestSamplesNotHTMLEscaped(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.jsonl")
+	a, _, err := openAppender(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Sample{ProblemID: "a&b", Completion: "<think>x < 3 & y > 2</think> \\boxed{1}"}
+	if err := a.append([]Sample{want}); err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	q := filepath.Join(dir, "y.jsonl")
+	if err := writeSamplesFile(q, []Sample{want}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{p, q} {
+		b, _ := os.ReadFile(f)
+		if !strings.Contains(string(b), `<think>x < 3 & y > 2</think>`) || strings.Contains(string(b), `\u003c`) {
+			t.Errorf("%s: %s", f, b)
+		}
+		got, err := ReadSamplesFile(f)
+		if err != nil || len(got) != 1 || got[0].Completion != want.Completion || got[0].ProblemID != want.ProblemID {
+			t.Errorf("%s: read back %+v %v", f, got, err)
+		}
+	}
+}

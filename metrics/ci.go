@@ -191,6 +191,13 @@ func WilsonInterval(successes, n int, level float64) Interval {
 	iv.Estimate = p
 	iv.Low = math.Max(0, center-half)
 	iv.High = math.Min(1, center+half)
+	// At p = 0 (p = 1) the bound is exactly 0 (1); center-half leaves rounding noise such as 2.8e-17.
+	if successes == 0 {
+		iv.Low = 0
+	}
+	if successes == n {
+		iv.High = 1
+	}
 	return iv
 }
 

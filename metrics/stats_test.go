@@ -254,6 +254,15 @@ func TestWilsonEdges(t *testing.T) {
 	if iv.Low != 0 || iv.High <= 0 || iv.High >= 0.2 {
 		t.Errorf("0/20: %+v", iv)
 	}
+	// The bounds at p = 0 and p = 1 are exact, for every n (no rounding noise such as 2.8e-17).
+	for n := 1; n <= 64; n++ {
+		if iv := WilsonInterval(0, n, 0.95); iv.Low != 0 {
+			t.Errorf("0/%d: low %g, want 0", n, iv.Low)
+		}
+		if iv := WilsonInterval(n, n, 0.95); iv.High != 1 {
+			t.Errorf("%d/%d: high %g, want 1", n, n, iv.High)
+		}
+	}
 	if WilsonInterval(3, 10, 2).Level != DefaultLevel {
 		t.Error("bad level not replaced")
 	}

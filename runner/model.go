@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/acoer/acoer-bench/runner/ort"
@@ -41,9 +43,11 @@ type Options struct {
 
 // Info is a model's provenance, recorded with every result.
 type Info struct {
-	ModelDir      string   `json:"model_dir"`
-	ModelFile     string   `json:"model_file"`
-	ModelSHA256   string   `json:"model_sha256"`
+	ModelDir    string `json:"model_dir"`
+	ModelFile   string `json:"model_file"`
+	ModelSHA256 string `json:"model_sha256"`
+	// DataSHA256 identifies the graph's external weight files (DataFiles); "" when there are none.
+	DataSHA256    string   `json:"data_sha256,omitempty"`
 	TokenizerFile string   `json:"tokenizer_file"`
 	ConfigFiles   []string `json:"config_files"`
 	ORTVersion    string   `json:"ort_version"`
@@ -97,7 +101,7 @@ func Inspect(dir string, opts Options) (Contract, Info, error) {
 		return c, Info{}, err
 	}
 	info := baseInfo(md, c)
-	if info.ModelSHA256, err = fileSHA256(md.ModelFile); err != nil {
+	if info.ModelSHA256, info.DataSHA256, err = modelHashes(md.ModelFile); err != nil {
 		return c, info, err
 	}
 	info.Metadata, err = readMetadata(md.ModelFile)
@@ -140,7 +144,8 @@ func readMetadata(file string) (map[string]string, error) {
 	if v, err := m.GetDescription(); err == nil && v != "" {
 		out["description"] = v
 	}
-	if v, err := m.GetVersion(); err == nil && v != 0 {
+	// ONNX Runtime reports a graph without model_version as INT64_MAX (its "no version" value).
+	if v, err := m.GetVersion(); err == nil && v != 0 && v != math.MaxInt64 {
 		out["version"] = fmt.Sprint(v)
 	}
 	if keys, err := m.GetCustomMetadataMapKeys(); err == nil {
@@ -312,14 +317,71 @@ func (m *Model) Tokenizer() Tokenizer { return m.tok }
 // Info returns the model's provenance; the sha256 of the graph file is computed on first call.
 func (m *Model) Info() Info {
 	m.shaOnce.Do(func() {
-		if sum, err := fileSHA256(m.md.ModelFile); err == nil {
-			m.info.ModelSHA256 = sum
+		if sum, data, err := modelHashes(m.md.ModelFile); err == nil {
+			m.info.ModelSHA256, m.info.DataSHA256 = sum, data
 		}
 	})
 	info := m.info
 	info.EOSIDs = append([]int(nil), info.EOSIDs...)
 	info.ConfigFiles = append([]string(nil), info.ConfigFiles...)
 	return info
+}
+
+// ModelHashes returns what Info().ModelSHA256 and Info().DataSHA256 record for a model directory,
+// without loading ONNX Runtime or the graph: the sha256 of the graph file (model.onnx, or
+// genai_config.json's decoder.filename) and DataSHA256 of its external weight files.
+func ModelHashes(dir string) (graph, data string, err error) {
+	md, err := readModelDir(dir)
+	if err != nil {
+		return "", "", err
+	}
+	return modelHashes(md.ModelFile)
+}
+
+func modelHashes(modelFile string) (graph, data string, err error) {
+	if graph, err = fileSHA256(modelFile); err != nil {
+		return "", "", err
+	}
+	data, err = DataSHA256(modelFile)
+	return graph, data, err
+}
+
+// DataFiles lists the external weight files of a graph file: the files beside it whose names start with
+// the graph's name and a "." or "_" (model.onnx.data as onnxruntime-genai and current optimum write it,
+// model.onnx_data as older exports do), sorted. Weights a graph keeps under other names are not found.
+func DataFiles(modelFile string) ([]string, error) {
+	dir, base := filepath.Split(modelFile)
+	ents, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		n := e.Name()
+		if e.Type().IsRegular() && len(n) > len(base) && strings.HasPrefix(n, base) && (n[len(base)] == '.' || n[len(base)] == '_') {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// DataSHA256 is the sha256 of the lines "NAME SHA256\n" of a graph's DataFiles ("" when it has none): a
+// retrained checkpoint exported to the same graph differs here even when model.onnx is byte-identical.
+func DataSHA256(modelFile string) (string, error) {
+	files, err := DataFiles(modelFile)
+	if err != nil || len(files) == 0 {
+		return "", err
+	}
+	h := sha256.New()
+	for _, f := range files {
+		sum, err := fileSHA256(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %s\n", filepath.Base(f), sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func fileSHA256(path string) (string, error) {

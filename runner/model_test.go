@@ -119,6 +119,10 @@ func TestORTContractAndInfo(t *testing.T) {
 		info.Metadata["producer"] != "acoer-bench-tiny-decoder" || info.Metadata["purpose"] != "acoer-bench self-test graph" {
 		t.Errorf("info %+v", info)
 	}
+	// The graph sets no model_version; ONNX Runtime reports that as INT64_MAX, which is not a version.
+	if v, ok := info.Metadata["version"]; ok {
+		t.Errorf("metadata version %q for a graph without model_version", v)
+	}
 }
 
 func TestORTContextOverflow(t *testing.T) {

@@ -94,13 +94,13 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if *tokPath != "" {
 			tf, err := onnxbuild.LoadTokenizerFiles(*tokPath)
 			if err != nil {
-				return badInput(err)
+				return badInput(unprefixed(err))
 			}
 			opts.TokenizerJSON, opts.TokenizerConfigJSON, opts.ExtraFiles = tf.JSON, tf.ConfigJSON, tf.Extra
 			vocab, bos, eos = tf.VocabSize, tf.BOS, tf.EOS
 		}
 		if cfg, err = onnxbuild.Preset(*preset, vocab); err != nil {
-			return badInput(err)
+			return badInput(unprefixed(err))
 		}
 		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16, cfg.GenAI, cfg.Int4 = bos, eos, *kv16, *genai, *int4
 		switch *rope {
@@ -149,6 +149,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 // dirError maps a model-writing error: an existing output dir or bad input files are bad input
 // (exit 2), anything else a runtime failure.
 func dirError(err error) error {
+	err = unprefixed(err)
 	var ie *onnxbuild.InputError
 	switch {
 	case errors.As(err, &ie):
@@ -158,3 +159,21 @@ func dirError(err error) error {
 	}
 	return err
 }
+
+// unprefixed drops the "onnxbuild: " package prefix from err's message (the user ran build-model or
+// convert, not a package); errors.Is/As still see err.
+func unprefixed(err error) error {
+	if msg, ok := strings.CutPrefix(err.Error(), "onnxbuild: "); ok {
+		return &plainErr{msg: msg, err: err}
+	}
+	return err
+}
+
+// plainErr prints msg and unwraps to err.
+type plainErr struct {
+	msg string
+	err error
+}
+
+func (e *plainErr) Error() string { return e.msg }
+func (e *plainErr) Unwrap() error { return e.err }

@@ -52,8 +52,12 @@ func TestBuildModelBadUsage(t *testing.T) {
 		{"--out", d + "/x", "--seed", "1", "--external-data", "maybe"},
 		{"--out", d + "/x", "--seed", "1", "extra"},
 	} {
-		if code, _, _ := runCLI(append([]string{"build-model"}, args...)...); code != exitUsage {
+		code, _, errOut := runCLI(append([]string{"build-model"}, args...)...)
+		if code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+		if strings.Contains(errOut, "onnxbuild:") {
+			t.Errorf("%v: the message names the package: %q", args, errOut)
 		}
 	}
 }

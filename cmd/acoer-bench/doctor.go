@@ -46,7 +46,7 @@ func cmdDoctor(ctx context.Context, e env) error {
 	fs := newFlags("doctor", "[--json] [--ort-lib PATH]", `  acoer-bench doctor
   acoer-bench doctor --ort-lib /opt/onnxruntime-gpu/lib/libonnxruntime.so --json`, e.stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one `make setup` installed)")
+	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func cmdGenerate(ctx context.Context, e env) error {
 	keepSpecial := fs.Bool("keep-special", false, "keep special tokens (e.g. EOS) in the printed text")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0 = its default)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text")
-	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one `make setup` installed)")
+	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -96,7 +96,9 @@ func cmdGenerate(ctx context.Context, e env) error {
 		if c.Total > 0 {
 			tokS = float64(len(c.IDs)) / c.Total.Seconds()
 		}
-		return json.NewEncoder(e.stdout).Encode(map[string]any{
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false) // the text as the model wrote it: "<think>", not "\u003cthink\u003e"
+		return enc.Encode(map[string]any{
 			"text": c.Text, "token_ids": nonNil(c.IDs), "prompt_token_ids": nonNil(c.PromptIDs),
 			"finish_reason": c.FinishReason, "ttft_ms": ms(c.TTFT), "total_ms": ms(c.Total),
 			"per_token_ms": ms(c.PerToken()), "tokens_per_s": tokS, "provider": m.Provider(),

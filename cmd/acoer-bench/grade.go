@@ -100,7 +100,7 @@ func gradeLine(ctx context.Context, line []byte, defaultBench string, timeout ti
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	if err := dec.Decode(&in); err != nil {
-		return gradeOutputLine{}, fmt.Errorf("invalid JSON: %v", err)
+		return gradeOutputLine{}, errors.New(jsonMsg(err))
 	}
 	if dec.More() {
 		return gradeOutputLine{}, errors.New("invalid JSON: more than one value on the line")

@@ -65,13 +65,14 @@ func TestGradeCLIBadLines(t *testing.T) {
 		{`{"benchmark":"gsm8k","response":"5","gold":[5]}`, `"gold" must be`},
 		{`{"response":"5","gold":"5"}`, `missing "benchmark"`},
 		{`{"benchmark":"trivia","response":"5","gold":"5"}`, "unknown benchmark"},
-		{`{"benchmark":"gsm8k","response":5,"gold":"5"}`, "invalid JSON"},
+		{`{"benchmark":"gsm8k","response":5,"gold":"5"}`, `"response": want a string, got number`},
+		{`[1]`, "want an object, got array"},
 	} {
 		code, out, errs := runGradeCLI(t, good+"\n"+good+"\n"+c.line+"\n"+good+"\n")
 		if code != exitUsage {
 			t.Errorf("%s: exit %d, want %d", c.line, code, exitUsage)
 		}
-		if !strings.Contains(errs, "line 3") || !strings.Contains(errs, c.msg) {
+		if !strings.Contains(errs, "line 3") || !strings.Contains(errs, c.msg) || strings.Contains(errs, "Go ") || strings.Contains(errs, "main.") {
 			t.Errorf("%s: stderr %q, want line 3 and %q", c.line, errs, c.msg)
 		}
 		if n := strings.Count(out, "\n"); n != 2 {

@@ -17,7 +17,7 @@ func cmdInspect(ctx context.Context, e env) error {
   acoer-bench inspect --model models/qwen3-0.6b --json`, e.stderr)
 	model := fs.String("model", "", "model directory (model.onnx, tokenizer.json, config.json / genai_config.json, ...)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one `make setup` installed)")
+	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -42,6 +42,9 @@ func cmdInspect(ctx context.Context, e env) error {
 
 func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 	fmt.Fprintf(w, "model        %s\nsha256       %s\nconfigs      %s\n", info.ModelFile, info.ModelSHA256, strings.Join(info.ConfigFiles, ", "))
+	if info.DataSHA256 != "" {
+		fmt.Fprintf(w, "data sha256  %s (external weights beside the graph)\n", info.DataSHA256)
+	}
 	fmt.Fprintf(w, "runtime      ONNX Runtime %s (%s)\n", info.ORTVersion, info.ORTLibrary)
 	ctxLen := "unknown (no check)"
 	if info.ContextLength > 0 {

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -97,6 +98,12 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
+	fmt.Fprintln(w, `
+examples:
+  acoer-bench doctor                                         # is ONNX Runtime (and CUDA) usable?
+  acoer-bench run --config my-bench.yaml --out results/exp1  # generate, grade, store (resumable)
+  acoer-bench report --results results/exp1 --format md      # tables: table, md, csv, json, latex, html
+  acoer-bench gate --results results/exp1                    # exit 1 when a gate fails (CI)`)
 	fmt.Fprintln(w, "\nexit codes: 0 ok, 1 a gate failed, 2 bad usage or bad input, 3 runtime failure")
 }
 
@@ -130,7 +137,8 @@ func exitCode(stderr io.Writer, name string, err error) int {
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "acoer-bench %s: %v\n", name, err)
+	// "acoer-bench merge: merge: ..." says the command twice: drop the error's own copy of the name.
+	fmt.Fprintf(stderr, "acoer-bench %s: %s\n", name, strings.TrimPrefix(err.Error(), name+": "))
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage

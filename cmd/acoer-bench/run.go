@@ -5,7 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/acoer/acoer-bench/datasets"
+	"github.com/acoer/acoer-bench/runner"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,7 +95,7 @@ func cmdRun(ctx context.Context, e env) error {
 		case errors.Is(err, bench.ErrInterrupted):
 			return err
 		}
-		if errors.Is(err, bench.ErrBadOption) {
+		if errors.Is(err, bench.ErrBadOption) || runBadInput(err) {
 			return badInput(err)
 		}
 		return err
@@ -132,4 +135,13 @@ func benchIsTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runBadInput reports whether a run failed on something the user gave (a model directory, a provider
+// name, a dataset file or spec) rather than at run time: exit 2, as generate and datasets show do.
+func runBadInput(err error) bool {
+	var pe *datasets.ParseError
+	return errors.Is(err, runner.ErrBadModelDir) || errors.Is(err, runner.ErrBadProvider) ||
+		errors.As(err, &pe) || errors.Is(err, datasets.ErrUnknown) || errors.Is(err, datasets.ErrBadSpec) ||
+		errors.Is(err, datasets.ErrNotCached) || errors.Is(err, iofs.ErrNotExist)
 }

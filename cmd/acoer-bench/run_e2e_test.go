@@ -74,11 +74,15 @@ func TestRunEmbeddedDefault(t *testing.T) {
 	}
 	p := res.Provenance
 	for _, m := range []string{"baseline", "candidate"} {
-		if len(p.Models[m].SHA256) != 64 || p.Models[m].ORTVersion == "" || p.Models[m].Provider == "" {
+		if len(p.Models[m].SHA256) != 64 || p.Models[m].ORTVersion == "" || p.Models[m].Provider == "" ||
+			p.Models[m].Tokenizer == "" || p.Models[m].BOSRule == "" {
 			t.Fatalf("model provenance %+v", p.Models[m])
 		}
 	}
-	if len(p.Datasets["arith20"].SHA256) != 64 {
+	if p.Revision == "" || p.Seed == 0 || len(p.Decoding) == 0 {
+		t.Fatalf("provenance %+v", p)
+	}
+	if len(p.Datasets["arith20"].SHA256) != 64 || p.Datasets["arith20"].Template == "" {
 		t.Fatalf("dataset provenance %+v", p.Datasets)
 	}
 	if c, _ := res.Task("candidate", "arith20", "greedy"); c.VsBaseline == nil || !(c.VsBaseline.Tokens.Reduction.Estimate > 0) {
@@ -166,4 +170,26 @@ func benchSansTimings(t *testing.T, path string) []string {
 		out = append(out, string(b))
 	}
 	return out
+}
+
+// A model directory or dataset file that is not there is bad input (exit 2), said once in one line.
+func TestRunMissingInputsExit2(t *testing.T) {
+	if _, err := ort.Discover(""); err != nil {
+		t.Skipf("ONNX Runtime not found (make setup): %v", err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "p.jsonl"), []byte(`{"id":"1","question":"1+1?","answer":"2"}`+"\n"), 0o644)
+	for _, c := range []struct{ model, data, want string }{
+		{"nope-model", "p.jsonl", "nope-model"},
+		{"nope-model", "nope.jsonl", "nope.jsonl"},
+	} {
+		cfg := "models:\n  - {name: a, path: " + c.model + "}\ndatasets:\n  - {name: g, kind: jsonl, path: " + c.data +
+			", grader: gsm8k}\ndecoding:\n  - {name: d, max_new_tokens: 4}\n"
+		os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(cfg), 0o644)
+		code, _, errOut := benchCLI("run", "--config", filepath.Join(dir, "c.yaml"), "--out", filepath.Join(dir, "out"), "--quiet")
+		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||
+			strings.Contains(errOut, `dataset "g": dataset "g"`) {
+			t.Errorf("%s, %s: exit %d, stderr %q", c.model, c.data, code, errOut)
+		}
+	}
 }

@@ -20,6 +20,7 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 			}
 			return modelAdapter{Model: mod}, nil
 		},
+		ModelHashes: func(m bench.ModelSpec) (string, string, error) { return runner.ModelHashes(m.Path) },
 		Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 			spec := datasets.Spec{Name: d.Name, Kind: d.Kind, Path: d.Path}
 			if f := d.Fields; f != nil {
@@ -64,6 +65,6 @@ func (a modelAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, err
 // Info is the provenance bench records for the model.
 func (a modelAdapter) Info() bench.ModelInfo {
 	i := a.Model.Info()
-	return bench.ModelInfo{Path: i.ModelDir, SHA256: i.ModelSHA256, Tokenizer: i.TokenizerFile,
-		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength}
+	return bench.ModelInfo{Path: i.ModelDir, SHA256: i.ModelSHA256, DataSHA256: i.DataSHA256, Tokenizer: i.TokenizerFile,
+		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength, BOSRule: i.BOSRule}
 }

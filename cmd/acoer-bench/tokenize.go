@@ -159,7 +159,7 @@ func tokenizeLine(tk *tokenizer.Tokenizer, line []byte, lineNo int, enc *json.En
 
 func errOrMissing(err error, field string) error {
 	if err != nil {
-		return err
+		return errors.New(jsonMsg(err))
 	}
 	return fmt.Errorf("missing %q", field)
 }

@@ -54,6 +54,8 @@ func TestTokenizeCommand(t *testing.T) {
 		{"decode+count", "", []string{"--tokenizer", file, "--decode", "--count"}, "", 2},
 		{"chat", `{"messages": [{"role": "assistant", "content": "b"}]}`, []string{"--tokenizer", dir, "--chat"}, "{\"text\":\"<s>ab \",\"ids\":[3,2,4]}\n", 0},
 		{"chat count", `{"messages": [{"role": "assistant", "content": "b"}]}`, []string{"--tokenizer", dir, "--chat", "--count", "--add-generation-prompt=false"}, "2\n", 0},
+		{"decode bad id", `{"ids": [1, "a"]}`, []string{"--tokenizer", file, "--decode"}, "", 2},
+		{"chat bad messages", `{"messages": "a"}`, []string{"--tokenizer", dir, "--chat"}, "", 2},
 		{"chat bad line", `{"text": "a"}`, []string{"--tokenizer", dir, "--chat"}, "", 2},
 		{"chat bad thinking", "", []string{"--tokenizer", dir, "--chat", "--enable-thinking=maybe"}, "", 2},
 	}
@@ -65,6 +67,9 @@ func TestTokenizeCommand(t *testing.T) {
 			}
 			if c.code == 0 && out != c.want {
 				t.Errorf("stdout %q, want %q", out, c.want)
+			}
+			if strings.Contains(errs, "Go struct") || strings.Contains(errs, "Go value") || strings.Contains(errs, "tokenizer.Message") {
+				t.Errorf("stderr names a Go type: %q", errs)
 			}
 		})
 	}
