@@ -4,8 +4,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 )
+
+// JSONErrorText words a JSON decoding error for whoever wrote the input, in JSON terms: `"ids": want an
+// integer, got string` instead of encoding/json's "cannot unmarshal string into Go struct field .ids of
+// type int", and "invalid JSON: ..." for syntax errors.
+func JSONErrorText(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return fmt.Sprintf("want %s, got %s", jsonWant(te.Type), te.Value)
+		}
+		return fmt.Sprintf("%q: want %s, got %s", te.Field, jsonWant(te.Type), te.Value)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "invalid JSON: unexpected end of line"
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return "invalid JSON: " + se.Error()
+	}
+	return err.Error()
+}
 
 // jsonFileError words a JSON decoding error of a file a run wrote, for whoever finds it damaged:
 // `results.json: "tasks": want an array, got number`, not encoding/json's "cannot unmarshal number into
@@ -15,11 +37,7 @@ func jsonFileError(path string, err error) error {
 	if !errors.As(err, &te) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	where := ""
-	if te.Field != "" {
-		where = fmt.Sprintf("%q: ", te.Field)
-	}
-	return &plainError{msg: fmt.Sprintf("%s: %swant %s, got %s", path, where, jsonWant(te.Type), te.Value), err: err}
+	return &plainError{msg: path + ": " + JSONErrorText(err), err: err}
 }
 
 // jsonWant names what a Go type accepts, in JSON terms.

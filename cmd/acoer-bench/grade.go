@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/acoer/acoer-bench/bench"
 	"io"
 	"strings"
 	"time"
@@ -100,7 +101,7 @@ func gradeLine(ctx context.Context, line []byte, defaultBench string, timeout ti
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	if err := dec.Decode(&in); err != nil {
-		return gradeOutputLine{}, errors.New(jsonMsg(err))
+		return gradeOutputLine{}, errors.New(bench.JSONErrorText(err))
 	}
 	if dec.More() {
 		return gradeOutputLine{}, errors.New("invalid JSON: more than one value on the line")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/acoer/acoer-bench/bench"
 	"io"
 	"strconv"
 
@@ -159,7 +160,7 @@ func tokenizeLine(tk *tokenizer.Tokenizer, line []byte, lineNo int, enc *json.En
 
 func errOrMissing(err error, field string) error {
 	if err != nil {
-		return errors.New(jsonMsg(err))
+		return errors.New(bench.JSONErrorText(err))
 	}
 	return fmt.Errorf("missing %q", field)
 }
