@@ -95,20 +95,10 @@ func TestGenAIGreedyMatchesReferenceAndBatch(t *testing.T) {
 	texts := []string{"Hello", "The quick brown fox", "a", "Why?", "Numbers: 1 2 3", "Hi!!"}
 	reqs := encodeAll(t, m, texts)
 	dec := Decoding{MaxNewTokens: 16, EOSIDs: []int{-1}}
-	batch, err := m.Generate(context.Background(), reqs, dec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	batch := batchEqualsSingles(t, m, reqs, dec, texts)
 	for i, r := range reqs {
 		if want := referenceGreedy(cfg, w, r.PromptIDs, dec.MaxNewTokens); !reflect.DeepEqual(batch[i].IDs, want) {
 			t.Errorf("prompt %q: batch ids %v, float64 reference %v", texts[i], batch[i].IDs, want)
-		}
-		one, err := m.Generate(context.Background(), []Request{r}, dec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(one[0].IDs, batch[i].IDs) {
-			t.Errorf("prompt %q: batch %v, alone %v", texts[i], batch[i].IDs, one[0].IDs)
 		}
 	}
 
@@ -127,19 +117,11 @@ func TestGenAIGreedyMatchesReferenceAndBatch(t *testing.T) {
 
 	// Seeded sampling does not depend on the batch either.
 	sdec := Decoding{MaxNewTokens: 12, Temperature: 0.8, TopP: 0.95, TopK: 40, EOSIDs: []int{-1}}
-	sb, err := m.Generate(context.Background(), reqs, sdec)
-	if err != nil {
-		t.Fatal(err)
+	sampled := make([]string, len(texts))
+	for i, x := range texts {
+		sampled[i] = "sampled: " + x
 	}
-	for i, r := range reqs {
-		one, err := m.Generate(context.Background(), []Request{r}, sdec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(one[0].IDs, sb[i].IDs) {
-			t.Errorf("sampled, prompt %q: batch %v, alone %v", texts[i], sb[i].IDs, one[0].IDs)
-		}
-	}
+	batchEqualsSingles(t, m, reqs, sdec, sampled)
 }
 
 // KV-cache generation on a genai graph equals recomputation without the cache.
@@ -199,20 +181,10 @@ func TestGenAIInt4(t *testing.T) {
 	texts := []string{"Hello", "The quick brown fox", "Why?", "Hi!!"}
 	reqs := encodeAll(t, m, texts)
 	dec := Decoding{MaxNewTokens: 12, EOSIDs: []int{-1}}
-	batch, err := m.Generate(context.Background(), reqs, dec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	batch := batchEqualsSingles(t, m, reqs, dec, texts)
 	for i, r := range reqs {
 		if want := referenceGreedy(cfg, w, r.PromptIDs, dec.MaxNewTokens); !reflect.DeepEqual(batch[i].IDs, want) {
 			t.Errorf("prompt %q: ids %v, float64 reference on dequantized weights %v", texts[i], batch[i].IDs, want)
-		}
-		one, err := m.Generate(context.Background(), []Request{r}, dec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(one[0].IDs, batch[i].IDs) {
-			t.Errorf("prompt %q: batch %v, alone %v", texts[i], batch[i].IDs, one[0].IDs)
 		}
 	}
 }

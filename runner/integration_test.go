@@ -154,6 +154,26 @@ func TestStories260KPrompts(t *testing.T) {
 	}
 }
 
+// batchEqualsSingles generates reqs as one batch and then each alone with dec, reports every sequence
+// whose ids differ (labels name the prompts), and returns the batch's completions.
+func batchEqualsSingles(t *testing.T, m *Model, reqs []Request, dec Decoding, labels []string) []Completion {
+	t.Helper()
+	batch, err := m.Generate(context.Background(), reqs, dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range reqs {
+		one, err := m.Generate(context.Background(), []Request{r}, dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(one[0].IDs, batch[i].IDs) {
+			t.Errorf("prompt %q: batch %v, alone %v", labels[i], batch[i].IDs, one[0].IDs)
+		}
+	}
+	return batch
+}
+
 // seededModel writes a seeded Llama model (onnxbuild preset) and opens it.
 func seededModel(t *testing.T, kv16 bool) *Model {
 	t.Helper()
@@ -189,20 +209,7 @@ func TestSeededBatchEqualsSingles(t *testing.T) {
 				}
 				reqs[i] = Request{PromptIDs: ids}
 			}
-			dec := Decoding{MaxNewTokens: 24}
-			batch, err := m.Generate(context.Background(), reqs, dec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, r := range reqs {
-				one, err := m.Generate(context.Background(), []Request{r}, dec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(one[0].IDs, batch[i].IDs) {
-					t.Errorf("prompt %q: batch %v, alone %v", texts[i], batch[i].IDs, one[0].IDs)
-				}
-			}
+			batchEqualsSingles(t, m, reqs, Decoding{MaxNewTokens: 24}, texts)
 		})
 	}
 }
