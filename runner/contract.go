@@ -25,6 +25,10 @@ type Contract struct {
 	KVHeads int    `json:"kv_heads"`
 	HeadDim int    `json:"head_dim"`
 	Vocab   int    `json:"vocab"`
+	// GroupQueryAttention is set when the graph uses ONNX Runtime's GroupQueryAttention operator, which
+	// takes each row's keys to be its first seqlens_k+1 cache positions: such rows are left-aligned in a
+	// batch (see generate.go).
+	GroupQueryAttention bool `json:"group_query_attention,omitempty"`
 	// Inputs and Outputs are everything the graph declares.
 	Inputs  []TensorInfo `json:"inputs"`
 	Outputs []TensorInfo `json:"outputs"`

@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"strings"
+	"unsafe"
 )
 
 // Test doubles: a tiny tokenizer and a decoder step whose logits are a deterministic function of what a
@@ -98,30 +99,33 @@ func (t fakeTok) ApplyChat(msgs []ChatMessage, addGen bool) (string, error) {
 	return b.String(), nil
 }
 
-// fakeCache holds, per row, every (token, position) fed so far, pads included.
-type fakeCache struct {
-	batch int
-	toks  [][]int64
-	pos   [][]int64
-}
-
-func (c *fakeCache) length() int { return len(c.toks[0]) }
-
-// fakeStep is a deterministic "decoder". eosEvery > 0 makes EOS the argmax about once in eosEvery steps.
+// fakeStep is a deterministic "decoder" over a real kv cache (kvPool): each position's "key" is the
+// (token, position) pair fed there. The logits of a row's last position are a hash of the pairs it may
+// see: with position_ids (gqa false), the columns whose mask is 1; as GroupQueryAttention (gqa true), its
+// first sum(mask) columns, with positions it numbers itself, and new keys written at column
+// sum(mask)-seq as ONNX Runtime does. A loop that pads, masks, numbers positions, places rows or carries
+// the cache wrongly gets other tokens than the same prompt alone. eosEvery > 0 makes EOS the argmax
+// about once in eosEvery steps.
 type fakeStep struct {
+	kvPool
 	vocab    int
 	eos      int
 	eosEvery uint64
+	gqa      bool
 	steps    int
 	logits   []float32
-	maxLen   int
+	maxWidth int   // when > 0, a step wider than this fails (a context limit)
 	err      error // returned by step when set
 }
 
-func (f *fakeStep) begin(batch, maxLen int) error {
-	f.maxLen = maxLen
-	return nil
+func newFakeStep(vocab, eos int, eosEvery uint64, gqa bool) *fakeStep {
+	return &fakeStep{kvPool: kvPool{shape: kvShape{tensors: 1, heads: 1, headDim: 2, elem: 8}},
+		vocab: vocab, eos: eos, eosEvery: eosEvery, gqa: gqa}
 }
+
+func (f *fakeStep) begin(slots int)           { f.rowsHint = slots }
+func (f *fakeStep) alloc(rows, width int) *kv { return f.get(rows, width) }
+func (f *fakeStep) release(c *kv)             { f.put(c) }
 
 func mix(h uint64) uint64 {
 	h ^= h >> 33
@@ -132,42 +136,62 @@ func mix(h uint64) uint64 {
 	return h
 }
 
-func (f *fakeStep) step(ids, mask, positions []int64, batch, seq int, past kvCache) ([]float32, kvCache, error) {
+// cell reads or writes the (token, position) pair of row r, column j.
+func cell(c *kv, r, j int) []int64 {
+	return unsafe.Slice((*int64)(unsafe.Pointer(&c.bufs[0][(r*c.width+j)*16])), 2)
+}
+
+func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
+	defer f.put(past)
 	if f.err != nil {
 		return nil, nil, f.err
 	}
 	f.steps++
-	c := &fakeCache{batch: batch, toks: make([][]int64, batch), pos: make([][]int64, batch)}
-	p := 0
-	if past != nil {
-		pc := past.(*fakeCache)
-		p = pc.length()
-		for r := range batch {
-			c.toks[r] = append([]int64(nil), pc.toks[r]...)
-			c.pos[r] = append([]int64(nil), pc.pos[r]...)
-		}
-	}
+	batch, p := past.rows, past.width
 	width := p + seq
 	if len(ids) != batch*seq || len(positions) != batch*seq || len(mask) != batch*width {
 		return nil, nil, fmt.Errorf("fake step: ids %d positions %d mask %d for batch %d seq %d past %d", len(ids), len(positions), len(mask), batch, seq, p)
 	}
-	if width > f.maxLen {
-		return nil, nil, fmt.Errorf("fake step: length %d beyond begin's %d", width, f.maxLen)
+	if f.maxWidth > 0 && width > f.maxWidth {
+		return nil, nil, fmt.Errorf("fake step: width %d beyond the context %d", width, f.maxWidth)
 	}
+	present := f.get(batch, width)
 	if cap(f.logits) < batch*f.vocab {
 		f.logits = make([]float32, batch*f.vocab)
 	}
 	f.logits = f.logits[:batch*f.vocab]
 	for r := range batch {
-		c.toks[r] = append(c.toks[r], ids[r*seq:(r+1)*seq]...)
-		c.pos[r] = append(c.pos[r], positions[r*seq:(r+1)*seq]...)
-		h, n := uint64(1469598103934665603), 0
+		m := mask[r*width : (r+1)*width]
+		for j := range p {
+			copy(cell(present, r, j), cell(past, r, j))
+		}
+		first := p // the column of the first new key
+		if f.gqa {
+			total := 0
+			for j, v := range m {
+				if v != 0 && v != 1 || j > 0 && v == 1 && m[j-1] == 0 {
+					return nil, nil, fmt.Errorf("fake step: GroupQueryAttention mask row %d is not ones then zeros: %v", r, m)
+				}
+				total += int(v)
+			}
+			if first = total - seq; first < 0 {
+				return nil, nil, fmt.Errorf("fake step: row %d has %d mask ones for %d new tokens", r, total, seq)
+			}
+		}
+		for k := range seq {
+			pos := positions[r*seq+k]
+			if f.gqa {
+				pos = int64(first + k)
+			}
+			copy(cell(present, r, first+k), []int64{ids[r*seq+k], pos})
+		}
+		h := uint64(1469598103934665603)
 		for j := range width {
-			if mask[r*width+j] == 0 {
+			if f.gqa && j >= first+seq || !f.gqa && m[j] == 0 {
 				continue
 			}
-			h = mix(h ^ uint64(c.toks[r][j])*0x100000001b3 ^ uint64(c.pos[r][j])<<40)
-			n++
+			c := cell(present, r, j)
+			h = mix(h ^ uint64(c[0])*0x100000001b3 ^ uint64(c[1])<<40)
 		}
 		row := f.logits[r*f.vocab : (r+1)*f.vocab]
 		for v := range row {
@@ -179,5 +203,5 @@ func (f *fakeStep) step(ids, mask, positions []int64, batch, seq int, past kvCac
 			row[f.eos] = 1e9
 		}
 	}
-	return f.logits, c, nil
+	return f.logits, present, nil
 }

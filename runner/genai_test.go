@@ -129,18 +129,13 @@ func TestGenAICacheEqualsRecompute(t *testing.T) {
 	m, _, _ := genaiModel(t, Options{})
 	prompt, _ := m.EncodePrompt("The cache must not change anything", false, "")
 	ls := &logStep{stepper: m.st}
-	out, err := generate(context.Background(), ls, m.cfg, []Request{{PromptIDs: prompt}}, Decoding{MaxNewTokens: 12})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, _, _ := runAll(t, ls, m.cfg, []Request{{PromptIDs: prompt}}, Decoding{MaxNewTokens: 12}, 1)
 	gen := out[0].IDs
 	worst := 0.0
 	for k := range gen {
 		full := append(append([]int{}, prompt...), gen[:k]...)
 		rs := &logStep{stepper: m.st}
-		if _, err := generate(context.Background(), rs, m.cfg, []Request{{PromptIDs: full}}, Decoding{MaxNewTokens: 1}); err != nil {
-			t.Fatal(err)
-		}
+		runAll(t, rs, m.cfg, []Request{{PromptIDs: full}}, Decoding{MaxNewTokens: 1}, 1)
 		cached, fresh := ls.logits[k], rs.logits[0]
 		for j := range cached {
 			worst = math.Max(worst, math.Abs(float64(cached[j]-fresh[j])))
@@ -155,22 +150,25 @@ func TestGenAICacheEqualsRecompute(t *testing.T) {
 	t.Logf("cached vs recomputed: max abs logit diff %.3g over %d steps", worst, len(gen))
 }
 
-// Why the runner groups prompts by length for graphs without position_ids: GroupQueryAttention takes
-// each row's valid keys to be its first seqlens_k+1 positions, so a left-padded row (its pads first)
-// does not get its unpadded result. This pins down that behavior of ONNX Runtime; if it ever changes,
-// the grouping could be revisited.
+// Why the runner left-aligns the rows of graphs without position_ids: GroupQueryAttention takes each
+// row's valid keys to be its first seqlens_k+1 positions, so a right-aligned row (pads first, as for
+// graphs with position_ids) does not get its unpadded result, while a left-aligned one does. This pins
+// down that behavior of ONNX Runtime.
 func TestGenAILeftPaddingIsWrong(t *testing.T) {
 	m, cfg, w := genaiModel(t, Options{})
 	reqs := encodeAll(t, m, []string{"A longer prompt here", "Hi"})
-	out, err := generate(context.Background(), m.st, m.cfg, reqs, Decoding{MaxNewTokens: 6, EOSIDs: []int{-1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dec := Decoding{MaxNewTokens: 6, EOSIDs: []int{-1}}
 	want := referenceGreedy(cfg, w, reqs[1].PromptIDs, 6)
+	right := m.cfg
+	right.leftAligned = false
+	out, _, _ := runAll(t, m.st, right, reqs, dec, 2)
 	if reflect.DeepEqual(out[1].IDs, want) {
-		t.Skip("left padding gave the unpadded result on this ONNX Runtime; grouping is no longer needed")
+		t.Errorf("a right-aligned (left-padded) row gave the unpadded result on this ONNX Runtime: the layout choice should be revisited")
 	}
-	t.Logf("left-padded row: %v, unpadded %v", out[1].IDs, want)
+	out, _, _ = runAll(t, m.st, m.cfg, reqs, dec, 2)
+	if !reflect.DeepEqual(out[1].IDs, want) {
+		t.Errorf("left-aligned row: %v, reference %v", out[1].IDs, want)
+	}
 }
 
 // An int4 genai directory (MatMulNBits projections, as the builder's -p int4 writes) runs through the

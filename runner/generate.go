@@ -7,35 +7,58 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 )
 
-// The generation loop, in one place. A batch of prompts is left-padded to a common length:
+// The generation loop, in one place: an in-flight batching scheduler.
 //
-//	row 0:  pad pad  p0  p1  p2 | g0 g1 ...      mask 0 0 1 1 1 | 1 1 ...   positions 0 0 0 1 2 | 3 4 ...
-//	row 1:   q0  q1  q2  q3  q4 | h0 h1 ...      mask 1 1 1 1 1 | 1 1 ...   positions 0 1 2 3 4 | 5 6 ...
+// A call takes all of a task's requests and keeps up to `slots` of them decoding at once. Each distinct
+// prompt is prefilled alone (batch 1; in chunks when its logits would be too large), once: the k
+// samples of a problem share that prefill and each takes a copy of its cache. A new row's first token
+// comes from its prefill's logits; its cache is then copied into a row of the batch cache, and every
+// decode step feeds one token per live row. A row that finishes (EOS, a stop string, its token budget)
+// is emitted at once; the next waiting request takes its place, or, when none waits, the row is
+// dropped, so no step computes a finished row.
 //
-// The first step (prefill) feeds every prompt token; each later step feeds one token per row. The mask
-// grows by one column per step; a row's position is the number of ones in its mask so far minus one
-// (cumsum(mask)-1, clipped at 0 for the pads, which the mask hides anyway). The KV cache the graph
-// returns as "present" is fed back as "past" at the next step. A finished row keeps feeding the pad
-// token (its outputs are ignored) until every row has finished.
+// Rows have different lengths. The batch cache is [rows, kv_heads, width, head_dim]; row b keeps its
+// n_b positions in one run of columns, placed so that its mask and positions are exactly those it has
+// alone (the other columns are masked out):
+//
+//	graphs with position_ids: right-aligned, pads on the left (n_0 = 4, n_1 = 6, width 6)
+//	  row 0:  .  .  p0 p1 p2 g0 | g1     mask 0 0 1 1 1 1 | 1    position of g1: 4
+//	  row 1:  q0 q1 q2 q3 q4 h0 | h1     mask 1 1 1 1 1 1 | 1    position of h1: 6
+//
+//	graphs without position_ids (onnxruntime-genai's GroupQueryAttention): left-aligned, each row's
+//	keys are its first seqlens_k+1 columns, with seqlens_k = sum(mask)-1 computed by the graph, which
+//	writes the new key at column n_b and derives the position n_b itself
+//	  row 0:  p0 p1 p2 g0 .  .  | g1     mask 1 1 1 1 1 0 0
+//	  row 1:  q0 q1 q2 q3 q4 h0 | h1     mask 1 1 1 1 1 1 1
+//
+// The width grows by one per step. Columns that no live row uses (right-aligned: on the left, once
+// the longest row is gone; left-aligned: on the right) are dropped by copying the rows into a narrower
+// cache when they reach a quarter of the width, so the past stays about as long as the longest live
+// row. A prompt longer than the current width widens the cache the same way.
 
-// stepper runs one forward step of a decoder graph: the ONNX Runtime session behind a small interface,
-// so that the loop can be tested with a fake.
+// stepper runs the decoder graph and moves its KV cache: the ONNX Runtime session behind a small
+// interface, so that the loop can be tested with a fake.
 type stepper interface {
-	// begin prepares for a batch of `batch` rows whose total length (padded prompt + new tokens) is at
-	// most maxLen, before its first step.
-	begin(batch, maxLen int) error
-	// step feeds ids and positions [batch, seq] and mask [batch, past+seq]; past is the cache the
-	// previous step returned (nil at the first step). It returns the logits of each row's last position
-	// [batch, vocab] (valid until the next call) and the present cache.
-	step(ids, mask, positions []int64, batch, seq int, past kvCache) (logits []float32, present kvCache, err error)
-}
-
-// kvCache is the KV cache a step returns; the loop only carries it to the next step.
-type kvCache interface {
-	// length is the number of positions it holds (padded prompt + tokens fed so far).
-	length() int
+	// begin says how many rows the batch of the next call will reach (for buffer sizing).
+	begin(slots int)
+	// alloc returns a cache of rows x width positions with undefined (finite) contents.
+	alloc(rows, width int) *kv
+	// release gives a cache back for reuse (nil is ignored).
+	release(c *kv)
+	// fits reports whether c can hold rows x width positions in place; reshape then changes its row
+	// count (new rows undefined).
+	fits(c *kv, rows, width int) bool
+	reshape(c *kv, rows int)
+	// copyCols copies n positions of every cache tensor from src row sr, column sc, to dst row dr,
+	// column dc.
+	copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int)
+	// step feeds ids and positions [rows, seq] and mask [rows, width+seq] after the past cache (rows x
+	// width). It consumes past and returns the logits of each row's last position [rows, vocab] (valid
+	// until the next call) and the present cache (rows x width+seq).
+	step(past *kv, ids, mask, positions []int64, seq int) (logits []float32, present *kv, err error)
 }
 
 // Overflow policies: what Generate does when a prompt plus MaxNewTokens exceeds the model's context.
@@ -48,12 +71,14 @@ const (
 type genConfig struct {
 	tok           Tokenizer // for completion text and stop strings
 	eosIDs        []int     // used when Decoding.EOSIDs is empty
-	padID         int       // fed for padding and finished rows
+	padID         int       // fed as the id of masked columns (never seen by a row)
 	contextLength int       // 0 = unknown (no check)
 	overflow      string    // OverflowError or OverflowTruncate
 	keepSpecial   bool      // decode special tokens into Completion.Text
-	// maxPrefillLogits bounds the logits one prefill step may return (batch × chunk × vocab elements, with
-	// vocab the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
+	// leftAligned lays rows out for graphs without position_ids (see above).
+	leftAligned bool
+	// maxPrefillLogits bounds the logits one prefill step may return (chunk × vocab elements, with vocab
+	// the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
 	maxPrefillLogits int
 	vocab            int
 }
@@ -69,176 +94,408 @@ var ErrEmptyPrompt = errors.New("empty prompt (a sequence needs at least one tok
 // strings after each token (the final text always uses the whole prompt).
 const stopTailTokens = 8
 
-// row is the state of one sequence during generation.
-type row struct {
-	prompt   []int
-	budget   int // max new tokens for this row (MaxNewTokens, or less when truncated to the context)
-	out      []int
-	mask     []int64 // this row's attention mask so far
-	ones     int64   // number of ones in mask
-	finished bool
-	reason   string
-	ttft     time.Duration
-	total    time.Duration
-	sampler  *sampler
+// seqState is one request while it runs.
+type seqState struct {
+	req     int // index into the call's requests
+	prompt  []int
+	budget  int // max new tokens (MaxNewTokens, or less when truncated to the context)
+	out     []int
+	n       int // positions in the cache: prompt + generated tokens fed back
+	sampler *sampler
+	reason  string
+	// start is when its prefill began (for a shared prefill: its admission minus the prefill's
+	// duration, as if it had prefilled alone); first and last are when its first and last tokens came.
+	start, first, last time.Time
 }
 
-// generate runs reqs as one left-padded batch on st.
-func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, dec Decoding) ([]Completion, error) {
-	if len(reqs) == 0 {
-		return nil, nil
+// prefix is a prefilled prompt waiting for the requests that share it.
+type prefix struct {
+	cache   *kv
+	logits  []float32 // last position's logits [vocab]
+	dur     time.Duration
+	pending int // requests with this prompt not yet admitted
+}
+
+// scheduler is the state of one generate call.
+type scheduler struct {
+	st    stepper
+	cfg   genConfig
+	dec   Decoding
+	eos   []int
+	slots int
+	reqs  []Request
+	seqs  []*seqState // per request, made at validation
+	emit  func(int, Completion) error
+
+	next   int                // the next request to admit
+	rows   []*seqState        // live rows; rows[b] is batch row b
+	cache  *kv                // the batch cache (nil when no row is live)
+	keys   []string           // per request: its prompt's key in prefix
+	prefix map[string]*prefix // prefilled prompts still wanted
+	group  map[string]int     // requests per prompt
+
+	shares []Share // per request
+	mark   time.Time
+	stats  Stats
+
+	// scratch for decode steps
+	ids, mask, positions []int64
+}
+
+// generate runs reqs with at most slots rows decoding at once (slots <= 0: all at once) and calls emit
+// with each request's index and completion as soon as it finishes. It returns the call's statistics.
+func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, dec Decoding, slots int, emit func(int, Completion) error) (Stats, error) {
+	s := &scheduler{st: st, cfg: cfg, dec: dec, eos: dec.EOSIDs, reqs: reqs, emit: emit,
+		prefix: map[string]*prefix{}, group: map[string]int{}}
+	if len(s.eos) == 0 {
+		s.eos = cfg.eosIDs
 	}
-	if dec.MaxNewTokens <= 0 {
-		return nil, fmt.Errorf("MaxNewTokens must be positive, got %d", dec.MaxNewTokens)
+	if err := s.validate(); err != nil || len(reqs) == 0 {
+		return Stats{}, err
 	}
-	eos := dec.EOSIDs
-	if len(eos) == 0 {
-		eos = cfg.eosIDs
+	s.slots = len(reqs)
+	if slots > 0 {
+		s.slots = min(slots, len(reqs))
 	}
-	batch := len(reqs)
-	rows := make([]*row, batch)
-	padded, maxNew := 0, 0
-	for i, r := range reqs {
+	s.stats.Slots = s.slots
+	st.begin(s.slots)
+	t0 := time.Now()
+	s.mark = t0
+	err := s.run(ctx)
+	s.stats.Wall = time.Since(t0)
+	for _, p := range s.prefix {
+		st.release(p.cache)
+	}
+	st.release(s.cache)
+	s.cache = nil
+	return s.stats, err
+}
+
+// validate checks every request before any work, sizes its budget and groups equal prompts.
+func (s *scheduler) validate() error {
+	if len(s.reqs) > 0 && s.dec.MaxNewTokens <= 0 {
+		return fmt.Errorf("MaxNewTokens must be positive, got %d", s.dec.MaxNewTokens)
+	}
+	s.seqs = make([]*seqState, len(s.reqs))
+	s.keys = make([]string, len(s.reqs))
+	s.shares = make([]Share, len(s.reqs))
+	for i, r := range s.reqs {
 		if len(r.PromptIDs) == 0 {
-			return nil, fmt.Errorf("request %d: %w", i, ErrEmptyPrompt)
+			return fmt.Errorf("request %d: %w", i, ErrEmptyPrompt)
 		}
-		budget := dec.MaxNewTokens
-		if c := cfg.contextLength; c > 0 && len(r.PromptIDs)+budget > c {
-			if len(r.PromptIDs) >= c || cfg.overflow != OverflowTruncate {
-				return nil, fmt.Errorf("request %d: prompt of %d tokens + %d new tokens > context length %d: %w (shorten the prompt or max new tokens, or allow truncation)",
+		budget := s.dec.MaxNewTokens
+		if c := s.cfg.contextLength; c > 0 && len(r.PromptIDs)+budget > c {
+			if len(r.PromptIDs) >= c || s.cfg.overflow != OverflowTruncate {
+				return fmt.Errorf("request %d: prompt of %d tokens + %d new tokens > context length %d: %w (shorten the prompt or max new tokens, or allow truncation)",
 					i, len(r.PromptIDs), budget, c, ErrContextOverflow)
 			}
 			budget = c - len(r.PromptIDs)
 		}
-		rows[i] = &row{prompt: r.PromptIDs, budget: budget, sampler: newSampler(dec, r.Seed)}
-		padded = max(padded, len(r.PromptIDs))
-		maxNew = max(maxNew, budget)
+		s.seqs[i] = &seqState{req: i, prompt: r.PromptIDs, budget: budget}
+		s.keys[i] = string(unsafe.Slice((*byte)(unsafe.Pointer(&r.PromptIDs[0])), len(r.PromptIDs)*int(unsafe.Sizeof(r.PromptIDs[0]))))
+		s.group[s.keys[i]]++
 	}
-	if err := st.begin(batch, padded+maxNew); err != nil {
-		return nil, err
-	}
+	return nil
+}
 
-	// Prefill: left-padded prompts, their mask and positions.
-	ids := make([]int64, batch*padded)
-	positions := make([]int64, batch*padded)
-	for i, r := range rows {
-		pad := padded - len(r.prompt)
-		r.mask = make([]int64, padded, padded+maxNew)
-		for j := 0; j < padded; j++ {
-			if j < pad {
-				ids[i*padded+j] = int64(cfg.padID)
-				continue
-			}
-			ids[i*padded+j] = int64(r.prompt[j-pad])
-			r.mask[j] = 1
-			r.ones++
-			positions[i*padded+j] = r.ones - 1
-		}
-	}
-	mask := make([]int64, 0, batch*(padded+maxNew))
-	mask = flatMask(mask, rows)
-
-	start := time.Now()
-	logits, cache, err := prefill(st, cfg, ids, mask, positions, batch, padded)
-	if err != nil {
-		return nil, err
-	}
-	next := make([]int64, batch)
+// run is the loop: admit waiting requests into free rows, decode one step for every live row, finish
+// rows; until every request has finished.
+func (s *scheduler) run(ctx context.Context) error {
 	for {
-		vocab := len(logits) / batch
-		now := time.Since(start)
-		done := true
-		for i, r := range rows {
-			if r.finished {
-				continue
-			}
-			tok := r.sampler.next(logits[i*vocab : (i+1)*vocab])
-			r.out = append(r.out, tok)
-			if len(r.out) == 1 {
-				r.ttft = now
-			}
-			r.total = now
-			switch {
-			case slices.Contains(eos, tok):
-				r.finished, r.reason = true, FinishStop
-			case len(dec.StopStrings) > 0 && stopInNewest(cfg, r, dec.StopStrings):
-				r.finished, r.reason = true, FinishStop
-			case len(r.out) >= r.budget:
-				r.finished, r.reason = true, FinishLength
-			}
-			done = done && r.finished
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if done {
+		if err := s.admit(ctx); err != nil {
+			return err
+		}
+		if len(s.rows) == 0 {
+			return nil // every request finished
+		}
+		if err := s.decode(); err != nil {
+			return err
+		}
+	}
+}
+
+// admit fills free rows with waiting requests, in order: first the rows that finished in the last step
+// (holes), then new rows up to slots. Holes left when no request waits are closed.
+func (s *scheduler) admit(ctx context.Context) error {
+	for s.next < len(s.reqs) {
+		b := slices.Index(s.rows, nil)
+		if b < 0 && len(s.rows) >= s.slots {
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		// Decode step: one token per row; finished rows feed the pad token.
-		for i, r := range rows {
-			next[i] = int64(cfg.padID)
-			if !r.finished {
-				next[i] = int64(r.out[len(r.out)-1])
-			}
-			r.mask = append(r.mask, 1)
-			r.ones++
-			positions[i] = r.ones - 1
-		}
-		mask = flatMask(mask, rows)
-		logits, cache, err = st.step(next, mask, positions[:batch], batch, 1, cache)
+		q := s.seqs[s.next]
+		s.next++
+		p, err := s.prefilled(q.req)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		now := time.Now()
+		if q.start.IsZero() {
+			q.start = now.Add(-p.dur) // a shared prefill: charged as if it were its own
+		}
+		q.sampler = newSampler(s.dec, s.reqs[q.req].Seed)
+		q.n = len(q.prompt)
+		done := s.push(q, q.sampler.next(p.logits), now)
+		p.pending--
+		if !done {
+			s.place(q, p.cache, b)
+		}
+		if p.pending == 0 {
+			s.st.release(p.cache)
+			delete(s.prefix, s.keys[q.req])
+		}
+		if done {
+			if err := s.finish(q); err != nil {
+				return err
+			}
 		}
 	}
-
-	out := make([]Completion, batch)
-	for i, r := range rows {
-		text := completionText(cfg, r.prompt, r.out)
-		if k := stopIndex(text, dec.StopStrings); k >= 0 {
-			text = text[:k]
+	for b := len(s.rows) - 1; b >= 0; b-- {
+		if s.rows[b] == nil {
+			s.remove(b)
 		}
-		out[i] = Completion{PromptIDs: slices.Clone(r.prompt), IDs: r.out, Text: text, FinishReason: r.reason, TTFT: r.ttft, Total: r.total}
 	}
-	return out, nil
+	return nil
 }
 
-// prefill feeds the padded prompts [batch, padded], in one step or, when the logits of one step would
-// exceed cfg.maxPrefillLogits, in chunks of columns (the cache carries the earlier chunks).
-func prefill(st stepper, cfg genConfig, ids, mask, positions []int64, batch, padded int) ([]float32, kvCache, error) {
-	chunk := padded
-	if cfg.maxPrefillLogits > 0 && cfg.vocab > 0 {
-		chunk = min(max(cfg.maxPrefillLogits/(batch*cfg.vocab), 1), padded)
+// prefilled returns request i's prompt prefilled: from an earlier request with the same prompt, or by
+// running the prompt alone now. The prefill's time and tokens are charged in equal parts to every
+// request with that prompt.
+func (s *scheduler) prefilled(i int) (*prefix, error) {
+	if p, ok := s.prefix[s.keys[i]]; ok {
+		return p, nil
 	}
-	if chunk == padded {
-		return st.step(ids, mask, positions, batch, padded, nil)
+	q := s.seqs[i]
+	s.charge(nil) // the time since the last step belongs to the rows that were live then
+	q.start = time.Now()
+	logits, cache, err := s.prefill(q.prompt)
+	if err != nil {
+		return nil, err
 	}
-	var logits []float32
-	var cache kvCache
-	var err error
-	subIDs, subPos := make([]int64, 0, batch*chunk), make([]int64, 0, batch*chunk)
-	subMask := make([]int64, 0, batch*padded)
-	for c0 := 0; c0 < padded; c0 += chunk {
-		c1 := min(c0+chunk, padded)
-		subIDs, subPos, subMask = subIDs[:0], subPos[:0], subMask[:0]
-		for r := range batch {
-			subIDs = append(subIDs, ids[r*padded+c0:r*padded+c1]...)
-			subPos = append(subPos, positions[r*padded+c0:r*padded+c1]...)
-			subMask = append(subMask, mask[r*padded:r*padded+c1]...)
+	k := s.group[s.keys[i]]
+	p := &prefix{cache: cache, logits: logits, dur: time.Since(q.start), pending: k}
+	if k > 1 {
+		p.logits = slices.Clone(logits) // the step's buffer is reused by the next call
+	}
+	s.prefix[s.keys[i]] = p
+	s.stats.Prefills++
+	s.stats.PrefillTokens += len(q.prompt)
+	for j, key := range s.keys {
+		if key == s.keys[i] {
+			s.shares[j].PrefillTokens += float64(len(q.prompt)) / float64(k)
+			s.shares[j].Wall += p.dur / time.Duration(k)
 		}
-		if logits, cache, err = st.step(subIDs, subMask, subPos, batch, c1-c0, cache); err != nil {
+	}
+	s.mark = time.Now()
+	return p, nil
+}
+
+// prefill runs one prompt alone from an empty cache: in one step or, when its logits would exceed
+// cfg.maxPrefillLogits, in chunks of columns (the cache carries the earlier chunks).
+func (s *scheduler) prefill(prompt []int) ([]float32, *kv, error) {
+	n := len(prompt)
+	chunk := n
+	if s.cfg.maxPrefillLogits > 0 && s.cfg.vocab > 0 {
+		chunk = min(max(s.cfg.maxPrefillLogits/s.cfg.vocab, 1), n)
+	}
+	ids := make([]int64, n)
+	positions := make([]int64, n)
+	mask := make([]int64, n)
+	for j, id := range prompt {
+		ids[j], positions[j], mask[j] = int64(id), int64(j), 1
+	}
+	cache := s.st.alloc(1, 0)
+	var logits []float32
+	for c0 := 0; c0 < n; c0 += chunk {
+		c1 := min(c0+chunk, n)
+		var err error
+		if logits, cache, err = s.st.step(cache, ids[c0:c1], mask[:c1], positions[c0:c1], c1-c0); err != nil {
 			return nil, nil, err
 		}
 	}
 	return logits, cache, nil
 }
 
-// flatMask lays out the rows' masks as one [batch, width] slice, reusing dst.
-func flatMask(dst []int64, rows []*row) []int64 {
-	dst = dst[:0]
-	for _, r := range rows {
-		dst = append(dst, r.mask...)
+// offset is the first column of a row of n positions in a cache of the given width.
+func (s *scheduler) offset(width, n int) int {
+	if s.cfg.leftAligned {
+		return 0
 	}
-	return dst
+	return width - n
+}
+
+// place copies a new row's prompt cache (row 0 of src, n positions) into batch row b (a hole), or into a
+// new last row when b < 0, widening the batch first when the prompt is longer than it.
+func (s *scheduler) place(q *seqState, src *kv, b int) {
+	rows := len(s.rows)
+	if b < 0 {
+		rows++
+	}
+	// When the batch must be (re)made, it is made wide enough for the prompts about to be admitted too.
+	width := q.n
+	for j := s.next; j < min(len(s.seqs), s.next+s.slots-rows); j++ {
+		width = max(width, len(s.seqs[j].prompt))
+	}
+	switch {
+	case s.cache == nil:
+		s.cache = s.st.alloc(rows, width)
+	case q.n > s.cache.width || !s.st.fits(s.cache, rows, s.cache.width):
+		s.relayout(rows, max(width, s.cache.width))
+	default:
+		s.st.reshape(s.cache, rows)
+	}
+	if b < 0 {
+		b = len(s.rows)
+		s.rows = append(s.rows, q)
+	}
+	s.rows[b] = q
+	s.st.copyCols(s.cache, b, s.offset(s.cache.width, q.n), src, 0, 0, q.n)
+}
+
+// relayout moves the live rows into a new cache of rows x width (rows >= len(s.rows); holes and extra
+// rows are left for place to fill).
+func (s *scheduler) relayout(rows, width int) {
+	dst := s.st.alloc(rows, width)
+	for b, q := range s.rows {
+		if q != nil {
+			s.st.copyCols(dst, b, s.offset(width, q.n), s.cache, b, s.offset(s.cache.width, q.n), q.n)
+		}
+	}
+	s.st.release(s.cache)
+	s.cache = dst
+	s.stats.Relayouts++
+}
+
+// decode runs one decode step for every live row, then finishes the rows that are done.
+func (s *scheduler) decode() error {
+	rows := len(s.rows)
+	// Drop columns no row uses once they are a quarter of the width, and always before the step would
+	// exceed the context.
+	need := 0
+	for _, q := range s.rows {
+		need = max(need, q.n)
+	}
+	if w := s.cache.width; w-need >= max(16, w/4) || (s.cfg.contextLength > 0 && w+1 > s.cfg.contextLength) {
+		s.relayout(rows, need)
+	}
+	width := s.cache.width
+	s.ids, s.positions = s.ids[:0], s.positions[:0]
+	s.mask = slices.Grow(s.mask[:0], rows*(width+1))
+	for _, q := range s.rows {
+		s.ids = append(s.ids, int64(q.out[len(q.out)-1]))
+		s.positions = append(s.positions, int64(q.n))
+		off := s.offset(width, q.n)
+		for j := range width + 1 {
+			v := int64(0)
+			if j >= off && j < off+q.n || j == width && !s.cfg.leftAligned || j == q.n && s.cfg.leftAligned {
+				v = 1
+			}
+			s.mask = append(s.mask, v)
+		}
+	}
+	t0 := time.Now()
+	logits, present, err := s.st.step(s.cache, s.ids, s.mask, s.positions, 1)
+	s.cache = nil
+	if err != nil {
+		return err
+	}
+	s.cache = present
+	s.stats.DecodeSteps++
+	s.stats.StepTimes = append(s.stats.StepTimes, time.Since(t0))
+	vocab := len(logits) / rows
+	now := time.Now()
+	var done []*seqState
+	for b, q := range s.rows {
+		q.n++
+		if s.push(q, q.sampler.next(logits[b*vocab:(b+1)*vocab]), now) {
+			done = append(done, q)
+		}
+	}
+	s.charge(s.rows)
+	for _, q := range done {
+		s.rows[slices.Index(s.rows, q)] = nil // a hole, for admit to fill or close
+		if err := s.finish(q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// push appends a generated token and reports whether the row is done.
+func (s *scheduler) push(q *seqState, tok int, now time.Time) bool {
+	q.out = append(q.out, tok)
+	if len(q.out) == 1 {
+		q.first = now
+	}
+	q.last = now
+	s.stats.Generated++
+	switch {
+	case slices.Contains(s.eos, tok):
+		q.reason = FinishStop
+	case len(s.dec.StopStrings) > 0 && s.stopInNewest(q):
+		q.reason = FinishStop
+	case len(q.out) >= q.budget:
+		q.reason = FinishLength
+	default:
+		return false
+	}
+	return true
+}
+
+// remove closes hole b: the last row moves into its place.
+func (s *scheduler) remove(b int) {
+	last := len(s.rows) - 1
+	if p := s.rows[last]; b != last {
+		w := s.cache.width
+		s.st.copyCols(s.cache, b, s.offset(w, p.n), s.cache, last, s.offset(w, p.n), p.n)
+		s.rows[b] = p
+	}
+	s.rows = s.rows[:last]
+	if last == 0 {
+		s.st.release(s.cache)
+		s.cache = nil
+		return
+	}
+	s.st.reshape(s.cache, last)
+}
+
+// charge splits the time since the last charge equally among rows (one decode step's rows: each also
+// gets 1/len(rows) of the step); with no rows, among the rows that are live now (holes aside).
+func (s *scheduler) charge(rows []*seqState) {
+	now := time.Now()
+	d := now.Sub(s.mark)
+	s.mark = now
+	step := rows != nil
+	if rows == nil {
+		for _, q := range s.rows {
+			if q != nil {
+				rows = append(rows, q)
+			}
+		}
+	}
+	for _, q := range rows {
+		s.shares[q.req].Wall += d / time.Duration(len(rows))
+		if step {
+			s.shares[q.req].DecodeSteps += 1 / float64(len(rows))
+		}
+	}
+}
+
+// finish emits a finished request's completion.
+func (s *scheduler) finish(q *seqState) error {
+	text := completionText(s.cfg, q.prompt, q.out)
+	if k := stopIndex(text, s.dec.StopStrings); k >= 0 {
+		text = text[:k]
+	}
+	c := Completion{PromptIDs: slices.Clone(q.prompt), IDs: q.out, Text: text, FinishReason: q.reason,
+		TTFT: q.first.Sub(q.start), Total: q.last.Sub(q.start), Share: s.shares[q.req]}
+	s.seqs[q.req] = nil
+	return s.emit(q.req, c)
 }
 
 // completionText is decode(prompt+completion) minus decode(prompt): exactly the text the completion
@@ -256,26 +513,27 @@ func completionText(cfg genConfig, prompt, completion []int) string {
 	return cfg.tok.Decode(completion, skip)
 }
 
-// stopInNewest reports whether a stop string occurs in the text of r's newest tokens. It is checked
+// stopInNewest reports whether a stop string occurs in the text of q's newest tokens. It is checked
 // after every token, so a stop string first appears at the end: decoding the last len(stop)+
 // stopTailTokens completion tokens (each token adds at least one byte of text, or completes a character
 // begun by earlier ones) after stopTailTokens tokens of context finds it, at a cost that does not grow
 // with the completion.
-func stopInNewest(cfg genConfig, r *row, stops []string) bool {
+func (s *scheduler) stopInNewest(q *seqState) bool {
+	stops := s.dec.StopStrings
 	n := stopTailTokens
-	for _, s := range stops {
-		n = max(n, len(s)+stopTailTokens)
+	for _, x := range stops {
+		n = max(n, len(x)+stopTailTokens)
 	}
-	if len(r.out) <= n {
-		return stopIndex(completionText(cfg, tail(r.prompt, stopTailTokens), r.out), stops) >= 0
+	if len(q.out) <= n {
+		return stopIndex(completionText(s.cfg, tail(q.prompt, stopTailTokens), q.out), stops) >= 0
 	}
-	newest := r.out[len(r.out)-n:]
-	before := r.out[:len(r.out)-n]
+	newest := q.out[len(q.out)-n:]
+	before := q.out[:len(q.out)-n]
 	context := tail(before, stopTailTokens)
 	if len(context) < stopTailTokens {
-		context = append(slices.Clone(tail(r.prompt, stopTailTokens-len(context))), context...)
+		context = append(slices.Clone(tail(q.prompt, stopTailTokens-len(context))), context...)
 	}
-	return stopIndex(completionText(cfg, context, newest), stops) >= 0
+	return stopIndex(completionText(s.cfg, context, newest), stops) >= 0
 }
 
 // stopIndex returns the end (exclusive) of the earliest stop string in text, or -1.

@@ -13,7 +13,7 @@ func testCfg() genConfig {
 	return genConfig{tok: fakeTok{vocab: 48}, eosIDs: []int{2}, padID: 0, overflow: OverflowError}
 }
 
-func newFake() *fakeStep { return &fakeStep{vocab: 48, eos: 2, eosEvery: 9} }
+func newFake() *fakeStep { return newFakeStep(48, 2, 9, false) }
 
 var testPrompts = [][]int{
 	{1, 10, 11, 12},
@@ -31,13 +31,41 @@ func reqsOf(prompts [][]int, seed uint64) []Request {
 	return r
 }
 
-func mustGen(t *testing.T, reqs []Request, dec Decoding) []Completion {
+// runAll runs reqs on st with the given slots and returns the completions in request order, the call's
+// statistics and the order in which requests finished.
+func runAll(t testing.TB, st stepper, cfg genConfig, reqs []Request, dec Decoding, slots int) ([]Completion, Stats, []int) {
 	t.Helper()
-	out, err := generate(context.Background(), newFake(), testCfg(), reqs, dec)
+	out := make([]Completion, len(reqs))
+	seen := make([]bool, len(reqs))
+	var order []int
+	stats, err := generate(context.Background(), st, cfg, reqs, dec, slots, func(i int, c Completion) error {
+		if seen[i] {
+			t.Fatalf("request %d emitted twice", i)
+		}
+		seen[i] = true
+		out[i] = c
+		order = append(order, i)
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(order) != len(reqs) {
+		t.Fatalf("%d of %d requests emitted", len(order), len(reqs))
+	}
+	return out, stats, order
+}
+
+func mustGen(t *testing.T, reqs []Request, dec Decoding) []Completion {
+	t.Helper()
+	out, _, _ := runAll(t, newFake(), testCfg(), reqs, dec, 0)
 	return out
+}
+
+// genErr runs reqs and returns only the error.
+func genErr(st stepper, cfg genConfig, reqs []Request, dec Decoding) error {
+	_, err := generate(context.Background(), st, cfg, reqs, dec, 0, func(int, Completion) error { return nil })
+	return err
 }
 
 func sameResult(a, b Completion) bool {
@@ -104,51 +132,61 @@ func TestFakeDetectsPaddingBugs(t *testing.T) {
 
 // recordStep records what the loop feeds.
 type recordStep struct {
-	fakeStep
+	*fakeStep
 	ids, mask, pos [][]int64
+	widths         []int // past width of every step
+	rows           []int // rows of every step
 }
 
-func (r *recordStep) step(ids, mask, positions []int64, batch, seq int, past kvCache) ([]float32, kvCache, error) {
+func (r *recordStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
 	r.ids = append(r.ids, append([]int64(nil), ids...))
 	r.mask = append(r.mask, append([]int64(nil), mask...))
 	r.pos = append(r.pos, append([]int64(nil), positions...))
-	return r.fakeStep.step(ids, mask, positions, batch, seq, past)
+	r.widths = append(r.widths, past.width)
+	r.rows = append(r.rows, past.rows)
+	return r.fakeStep.step(past, ids, mask, positions, seq)
 }
 
+// The exact feeds of two prompts of different lengths: each prefilled alone, then decoded together,
+// right-aligned with position_ids, left-aligned without.
 func TestGenerateFeedsMaskAndPositions(t *testing.T) {
-	rs := &recordStep{fakeStep: fakeStep{vocab: 48, eos: 2}}
-	_, err := generate(context.Background(), rs, testCfg(), []Request{{PromptIDs: []int{1, 5, 6}}, {PromptIDs: []int{1, 7, 8, 9, 10}}}, Decoding{MaxNewTokens: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rs.ids) != 3 {
-		t.Fatalf("%d steps, want 3 (prefill + 2)", len(rs.ids))
-	}
-	want := []struct{ ids, mask, pos []int64 }{
-		{[]int64{0, 0, 1, 5, 6, 1, 7, 8, 9, 10}, []int64{0, 0, 1, 1, 1, 1, 1, 1, 1, 1}, []int64{0, 0, 0, 1, 2, 0, 1, 2, 3, 4}},
-		{nil, []int64{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, []int64{3, 5}},
-		{nil, []int64{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, []int64{4, 6}},
-	}
-	for s, w := range want {
-		if w.ids != nil && !reflect.DeepEqual(rs.ids[s], w.ids) {
-			t.Errorf("step %d ids %v, want %v", s, rs.ids[s], w.ids)
+	reqs := []Request{{PromptIDs: []int{1, 5, 6}}, {PromptIDs: []int{1, 7, 8, 9, 10}}}
+	for _, gqa := range []bool{false, true} {
+		rs := &recordStep{fakeStep: newFakeStep(48, 2, 0, gqa)}
+		cfg := testCfg()
+		cfg.leftAligned = gqa
+		runAll(t, rs, cfg, reqs, Decoding{MaxNewTokens: 3}, 0)
+		if len(rs.ids) != 4 {
+			t.Fatalf("gqa %v: %d steps, want 4 (two prefills + 2)", gqa, len(rs.ids))
 		}
-		if !reflect.DeepEqual(rs.mask[s], w.mask) {
-			t.Errorf("step %d mask %v, want %v", s, rs.mask[s], w.mask)
+		want := []struct{ ids, mask, pos []int64 }{
+			{[]int64{1, 5, 6}, []int64{1, 1, 1}, []int64{0, 1, 2}},
+			{[]int64{1, 7, 8, 9, 10}, []int64{1, 1, 1, 1, 1}, []int64{0, 1, 2, 3, 4}},
+			{nil, []int64{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, []int64{3, 5}},
+			{nil, []int64{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, []int64{4, 6}},
 		}
-		if !reflect.DeepEqual(rs.pos[s], w.pos) {
-			t.Errorf("step %d positions %v, want %v", s, rs.pos[s], w.pos)
+		if gqa {
+			want[2].mask = []int64{1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}
+			want[3].mask = []int64{1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1}
+		}
+		for s, w := range want {
+			if w.ids != nil && !reflect.DeepEqual(rs.ids[s], w.ids) {
+				t.Errorf("gqa %v step %d ids %v, want %v", gqa, s, rs.ids[s], w.ids)
+			}
+			if !reflect.DeepEqual(rs.mask[s], w.mask) {
+				t.Errorf("gqa %v step %d mask %v, want %v", gqa, s, rs.mask[s], w.mask)
+			}
+			if !reflect.DeepEqual(rs.pos[s], w.pos) {
+				t.Errorf("gqa %v step %d positions %v, want %v", gqa, s, rs.pos[s], w.pos)
+			}
 		}
 	}
 }
 
 func TestGenerateFinishReasons(t *testing.T) {
 	// EOS: with eosEvery 1 the first token is EOS.
-	f := &fakeStep{vocab: 48, eos: 2, eosEvery: 1}
-	out, err := generate(context.Background(), f, testCfg(), []Request{{PromptIDs: []int{1, 3}}}, Decoding{MaxNewTokens: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFakeStep(48, 2, 1, false)
+	out, _, _ := runAll(t, f, testCfg(), []Request{{PromptIDs: []int{1, 3}}}, Decoding{MaxNewTokens: 5}, 0)
 	if c := out[0]; c.FinishReason != FinishStop || !reflect.DeepEqual(c.IDs, []int{2}) || c.Text != "" {
 		t.Errorf("EOS: %+v", c)
 	}
@@ -160,11 +198,8 @@ func TestGenerateFinishReasons(t *testing.T) {
 		t.Errorf("custom EOS: %+v", c)
 	}
 	// Length.
-	f = &fakeStep{vocab: 48, eos: 2}
-	out, err = generate(context.Background(), f, testCfg(), []Request{{PromptIDs: []int{1, 3}}, {PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f = newFakeStep(48, 2, 0, false)
+	out, _, _ = runAll(t, f, testCfg(), []Request{{PromptIDs: []int{1, 3}}, {PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 7}, 0)
 	for _, c := range out {
 		if c.FinishReason != FinishLength || len(c.IDs) != 7 {
 			t.Errorf("length: %s %d ids", c.FinishReason, len(c.IDs))
@@ -173,8 +208,8 @@ func TestGenerateFinishReasons(t *testing.T) {
 			t.Errorf("timings: ttft %v total %v", c.TTFT, c.Total)
 		}
 	}
-	if f.steps != 7 {
-		t.Errorf("%d steps for 7 tokens, want 7 (no step after the last token)", f.steps)
+	if f.steps != 8 {
+		t.Errorf("%d steps for 7 tokens of two prompts, want 8 (two prefills, 6 decode steps, none after the last token)", f.steps)
 	}
 }
 
@@ -238,39 +273,54 @@ func TestGenerateContextOverflow(t *testing.T) {
 	cfg := testCfg()
 	cfg.contextLength = 10
 	reqs := []Request{{PromptIDs: []int{1, 3, 4, 5, 6, 7}}, {PromptIDs: []int{1}}}
-	_, err := generate(context.Background(), newFake(), cfg, reqs, Decoding{MaxNewTokens: 6})
+	err := genErr(newFake(), cfg, reqs, Decoding{MaxNewTokens: 6})
 	if !errors.Is(err, ErrContextOverflow) || !strings.Contains(err.Error(), "context length 10") {
 		t.Fatalf("want a context overflow error, got %v", err)
 	}
 	cfg.overflow = OverflowTruncate
-	out, err := generate(context.Background(), &fakeStep{vocab: 48, eos: 2}, cfg, reqs, Decoding{MaxNewTokens: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFakeStep(48, 2, 0, false)
+	f.maxWidth = 10
+	out, _, _ := runAll(t, f, cfg, reqs, Decoding{MaxNewTokens: 6}, 0)
 	if len(out[0].IDs) != 4 || out[0].FinishReason != FinishLength || len(out[1].IDs) != 6 {
 		t.Errorf("truncate: %d ids (%s), %d ids", len(out[0].IDs), out[0].FinishReason, len(out[1].IDs))
 	}
-	_, err = generate(context.Background(), newFake(), cfg, []Request{{PromptIDs: make([]int, 10)}}, Decoding{MaxNewTokens: 1})
+	err = genErr(newFake(), cfg, []Request{{PromptIDs: make([]int, 10)}}, Decoding{MaxNewTokens: 1})
 	if !errors.Is(err, ErrContextOverflow) {
 		t.Errorf("a prompt that fills the context must fail even with truncation: %v", err)
 	}
 }
 
 func TestGenerateBadInputAndErrors(t *testing.T) {
-	if _, err := generate(context.Background(), newFake(), testCfg(), []Request{{}}, Decoding{MaxNewTokens: 1}); err == nil {
-		t.Error("empty prompt accepted")
+	if err := genErr(newFake(), testCfg(), []Request{{PromptIDs: []int{1}}, {}}, Decoding{MaxNewTokens: 1}); !errors.Is(err, ErrEmptyPrompt) || !strings.Contains(err.Error(), "request 1") {
+		t.Errorf("empty prompt: %v", err)
 	}
-	if _, err := generate(context.Background(), newFake(), testCfg(), []Request{{PromptIDs: []int{1}}}, Decoding{}); err == nil {
+	if err := genErr(newFake(), testCfg(), []Request{{PromptIDs: []int{1}}}, Decoding{}); err == nil {
 		t.Error("MaxNewTokens 0 accepted")
 	}
 	boom := errors.New("boom")
-	if _, err := generate(context.Background(), &fakeStep{vocab: 48, err: boom}, testCfg(), []Request{{PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 3}); !errors.Is(err, boom) {
+	f := newFake()
+	f.err = boom
+	if err := genErr(f, testCfg(), []Request{{PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 3}); !errors.Is(err, boom) {
 		t.Errorf("step error not returned: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := generate(ctx, &fakeStep{vocab: 48, eos: 2}, testCfg(), []Request{{PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 3}); !errors.Is(err, context.Canceled) {
+	if _, err := generate(ctx, newFake(), testCfg(), []Request{{PromptIDs: []int{1}}}, Decoding{MaxNewTokens: 3}, 0, func(int, Completion) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
+	}
+	// An emit error stops the call: nothing is emitted after it.
+	n := 0
+	_, err := generate(context.Background(), newFake(), testCfg(), reqsOf(testPrompts, 0), Decoding{MaxNewTokens: 20}, 2, func(int, Completion) error {
+		n++
+		return boom
+	})
+	if !errors.Is(err, boom) || n != 1 {
+		t.Errorf("emit error: %v after %d emits", err, n)
+	}
+	// A bad request is found before any step.
+	f = newFake()
+	if err := genErr(f, testCfg(), []Request{{PromptIDs: []int{1}}, {PromptIDs: []int{1, 2}}, {}}, Decoding{MaxNewTokens: 3}); err == nil || f.steps != 0 {
+		t.Errorf("bad third request: %v after %d steps", err, f.steps)
 	}
 }
 
@@ -286,7 +336,7 @@ func BenchmarkGenerate(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			const batch, vocab = 8, 32000
-			st := &constStep{logits: make([]float32, batch*vocab)}
+			st := &constStep{kvPool: kvPool{shape: kvShape{tensors: 1, heads: 1, headDim: 1, elem: 1}}, logits: make([]float32, batch*vocab)}
 			for i := range st.logits {
 				st.logits[i] = float32(mix(uint64(i))>>40) / 1e4
 			}
@@ -297,7 +347,7 @@ func BenchmarkGenerate(b *testing.B) {
 			cfg := genConfig{tok: fakeTok{vocab: vocab}, eosIDs: []int{-1}}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := generate(context.Background(), st, cfg, reqs, bc.dec); err != nil {
+				if _, err := generate(context.Background(), st, cfg, reqs, bc.dec, 0, func(int, Completion) error { return nil }); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -308,40 +358,39 @@ func BenchmarkGenerate(b *testing.B) {
 
 // constStep returns the same logits every step.
 type constStep struct {
+	kvPool
 	logits []float32
-	n      int
 }
 
-type constCache int
-
-func (c constCache) length() int { return int(c) }
-
-func (s *constStep) begin(batch, maxLen int) error { s.n = 0; return nil }
-func (s *constStep) step(ids, mask, positions []int64, batch, seq int, past kvCache) ([]float32, kvCache, error) {
-	s.n += seq
-	return s.logits, constCache(s.n), nil
+func (s *constStep) begin(slots int)           {}
+func (s *constStep) alloc(rows, width int) *kv { return s.get(rows, width) }
+func (s *constStep) release(c *kv)             { s.put(c) }
+func (s *constStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
+	present := s.get(past.rows, past.width+seq)
+	s.put(past)
+	return s.logits[:past.rows*len(s.logits)/8], present, nil
 }
 
-// Chunked prefill (bounded logits) feeds the prompt columns in pieces and gives the same results.
+// Chunked prefill (bounded logits) feeds each prompt in pieces of columns and gives the same results,
+// for both layouts.
 func TestGenerateChunkedPrefill(t *testing.T) {
 	dec := Decoding{MaxNewTokens: 12}
-	whole := mustGen(t, reqsOf(testPrompts, 0), dec)
-	for _, maxLogits := range []int{1, 48 * 5 * 3, 48 * 5 * 4} {
+	for _, gqa := range []bool{false, true} {
 		cfg := testCfg()
-		cfg.vocab, cfg.maxPrefillLogits = 48, maxLogits
-		rs := &recordStep{fakeStep: fakeStep{vocab: 48, eos: 2, eosEvery: 9}}
-		out, err := generate(context.Background(), rs, cfg, reqsOf(testPrompts, 0), dec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range out {
-			if !sameResult(out[i], whole[i]) {
-				t.Errorf("max logits %d, row %d: chunked %v, whole %v", maxLogits, i, out[i].IDs, whole[i].IDs)
+		cfg.leftAligned = gqa
+		whole, _, _ := runAll(t, newFakeStep(48, 2, 9, gqa), cfg, reqsOf(testPrompts, 0), dec, 3)
+		for _, maxLogits := range []int{1, 48 * 3, 48 * 4} {
+			cfg.vocab, cfg.maxPrefillLogits = 48, maxLogits
+			rs := &recordStep{fakeStep: newFakeStep(48, 2, 9, gqa)}
+			out, _, _ := runAll(t, rs, cfg, reqsOf(testPrompts, 0), dec, 3)
+			for i := range out {
+				if !sameResult(out[i], whole[i]) {
+					t.Errorf("gqa %v max logits %d, row %d: chunked %v, whole %v", gqa, maxLogits, i, out[i].IDs, whole[i].IDs)
+				}
 			}
-		}
-		chunk := min(max(maxLogits/(5*48), 1), 10)
-		if want := (10 + chunk - 1) / chunk; len(rs.ids) < want || len(rs.ids[0]) != 5*chunk {
-			t.Errorf("max logits %d: first step fed %d ids, want %d; %d steps", maxLogits, len(rs.ids[0]), 5*chunk, len(rs.ids))
+			if chunk := max(maxLogits/48, 1); len(rs.ids[0]) != min(chunk, len(testPrompts[0])) {
+				t.Errorf("gqa %v max logits %d: the first step fed %d ids, want a chunk of %d", gqa, maxLogits, len(rs.ids[0]), chunk)
+			}
 		}
 	}
 }

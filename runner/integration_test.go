@@ -220,8 +220,8 @@ type logStep struct {
 	logits [][]float32
 }
 
-func (l *logStep) step(ids, mask, positions []int64, batch, seq int, past kvCache) ([]float32, kvCache, error) {
-	lg, c, err := l.stepper.step(ids, mask, positions, batch, seq, past)
+func (l *logStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
+	lg, c, err := l.stepper.step(past, ids, mask, positions, seq)
 	if err == nil {
 		l.logits = append(l.logits, append([]float32(nil), lg...))
 	}
@@ -234,17 +234,12 @@ func TestSeededCacheEqualsRecompute(t *testing.T) {
 	m := seededModel(t, false)
 	prompt, _ := m.EncodePrompt("The cache must not change anything", false, "")
 	ls := &logStep{stepper: m.st}
-	out, err := generate(context.Background(), ls, m.cfg, []Request{{PromptIDs: prompt}}, Decoding{MaxNewTokens: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, _, _ := runAll(t, ls, m.cfg, []Request{{PromptIDs: prompt}}, Decoding{MaxNewTokens: 16}, 1)
 	gen := out[0].IDs
 	for k := range gen {
 		full := append(append([]int{}, prompt...), gen[:k]...)
 		rs := &logStep{stepper: m.st}
-		if _, err := generate(context.Background(), rs, m.cfg, []Request{{PromptIDs: full}}, Decoding{MaxNewTokens: 1}); err != nil {
-			t.Fatal(err)
-		}
+		runAll(t, rs, m.cfg, []Request{{PromptIDs: full}}, Decoding{MaxNewTokens: 1}, 1)
 		cached, fresh := ls.logits[k], rs.logits[0]
 		maxDiff := 0.0
 		for j := range cached {

@@ -31,9 +31,10 @@ type Options struct {
 	Overflow string
 	// KeepSpecialTokens decodes special tokens (EOS, ...) into Completion.Text instead of skipping them.
 	KeepSpecialTokens bool
-	// MaxPrefillLogitsBytes bounds the float32 logits one prefill step returns (batch × prompt × vocab × 4
-	// bytes); longer prompts are prefilled in chunks (0 = 1 GiB; negative = no bound). Chunking changes the
-	// order of floating-point work, so near-tied greedy results may then differ in the last bits.
+	// MaxPrefillLogitsBytes bounds the float32 logits one prefill step returns (prompt × vocab × 4 bytes;
+	// prompts are prefilled one at a time); longer prompts are prefilled in chunks (0 = 1 GiB; negative =
+	// no bound). Chunking changes the order of floating-point work, so near-tied greedy results may then
+	// differ in the last bits.
 	MaxPrefillLogitsBytes int64
 	// Log receives notes such as the provider auto chose (nil = os.Stderr).
 	Log io.Writer
@@ -122,7 +123,15 @@ func readContract(md *modelDir) (Contract, error) {
 	if errors.As(err, &ce) {
 		ce.File = md.ModelFile
 	}
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	ops, err := graphOps(md.ModelFile)
+	if err != nil {
+		return c, badModelDir(err)
+	}
+	c.GroupQueryAttention = ops["com.microsoft.GroupQueryAttention"]
+	return c, nil
 }
 
 func readMetadata(file string) (map[string]string, error) {
@@ -234,7 +243,7 @@ func Open(dir string, opts Options) (*Model, error) {
 		m.info.BOSRule = "tokenizer.json post-processor (add_bos_token not set)"
 	}
 	m.cfg = genConfig{tok: tok, eosIDs: m.info.EOSIDs, padID: m.info.PadID, contextLength: md.ContextLength,
-		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens, vocab: c.Vocab}
+		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens, vocab: c.Vocab, leftAligned: c.GroupQueryAttention}
 	switch {
 	case opts.MaxPrefillLogitsBytes == 0:
 		m.cfg.maxPrefillLogits = 1 << 30 / 4
@@ -441,49 +450,33 @@ func encodePrompt(tok Tokenizer, text string, chat bool, system string) ([]int, 
 	return ids, nil
 }
 
-// Generate runs reqs as a batch (left-padded) and returns one Completion per request, in order. Greedy
-// results are the same for any batch size or padding. A graph without a position_ids input derives
-// positions itself, which left padding would shift (onnxruntime-genai's GroupQueryAttention graphs take
-// each row's valid keys to be its first seqlens_k+1 positions, so pads must not come first); such
-// models run each group of equal-length prompts as its own unpadded batch (timings are then per group).
+// Generate runs reqs as one batch and returns one Completion per request, in order (Stream with as many
+// slots as requests).
 func (m *Model) Generate(ctx context.Context, reqs []Request, dec Decoding) ([]Completion, error) {
+	out := make([]Completion, len(reqs))
+	_, err := m.Stream(ctx, reqs, dec, len(reqs), func(i int, c Completion) error {
+		out[i] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Stream generates every request with at most slots sequences decoding at once (in-flight batching:
+// when one finishes, the next waiting request takes its place; slots <= 0 means all at once) and calls
+// emit with each request's index and completion as soon as it finishes, from the calling goroutine. An
+// error from emit stops the call and is returned. Requests with the same prompt share one prefill.
+// Every request is checked (empty prompt, context overflow) before any work.
+//
+// Results do not depend on scheduling: greedy decoding gives each request the ids it gets alone, and
+// sampling the ids its Seed gives it alone, whatever the slots, the other requests or their order.
+func (m *Model) Stream(ctx context.Context, reqs []Request, dec Decoding, slots int, emit func(int, Completion) error) (Stats, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.st == nil {
-		return nil, errors.New("model is closed")
+		return Stats{}, errors.New("model is closed")
 	}
-	return generateGrouped(ctx, m.st, m.cfg, m.contract.PositionIDs != "", reqs, dec)
-}
-
-// generateGrouped runs reqs in one batch when the graph takes position ids, else in groups of equal
-// prompt length.
-func generateGrouped(ctx context.Context, st stepper, cfg genConfig, positions bool, reqs []Request, dec Decoding) ([]Completion, error) {
-	if positions {
-		return generate(ctx, st, cfg, reqs, dec)
-	}
-	groups := map[int][]int{}
-	for i, r := range reqs {
-		groups[len(r.PromptIDs)] = append(groups[len(r.PromptIDs)], i)
-	}
-	lens := make([]int, 0, len(groups))
-	for l := range groups {
-		lens = append(lens, l)
-	}
-	sort.Ints(lens)
-	out := make([]Completion, len(reqs))
-	for _, l := range lens {
-		idx := groups[l]
-		sub := make([]Request, len(idx))
-		for j, i := range idx {
-			sub[j] = reqs[i]
-		}
-		res, err := generate(ctx, st, cfg, sub, dec)
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range idx {
-			out[i] = res[j]
-		}
-	}
-	return out, nil
+	return generate(ctx, m.st, m.cfg, reqs, dec, slots, emit)
 }

@@ -8,35 +8,31 @@ import (
 	ortgo "github.com/yalue/onnxruntime_go"
 )
 
-// ortStep is the stepper backed by an ONNX Runtime session. The KV cache lives in two pre-allocated Go
-// buffers per layer and per key/value, used in turn: a step reads "past" from one side and ONNX Runtime
-// writes "present" straight into the other (outputs are bound to pre-allocated tensors, so nothing is
-// allocated or copied per step beyond the small OrtValue headers). Logits are written into a reusable
-// buffer too.
+// ortStep is the stepper backed by an ONNX Runtime session. The KV cache lives in Go buffers from a
+// pool (kv.go): a step reads "past" from one cache and ONNX Runtime writes "present" straight into
+// another (outputs are bound to pre-allocated tensors, so nothing is allocated or copied per step beyond
+// the small OrtValue headers); the past's buffers then serve the next present. Logits are written into
+// a reusable buffer too.
 type ortStep struct {
+	kvPool
 	sess     *ortgo.DynamicAdvancedSession
 	c        Contract
 	inNames  []string
 	outNames []string
-	inKV     []int // per input: index into kv[side] of its past buffer, or -1
-	outKV    []int // per output: index into kv[side] of its present buffer, or -1 (logits)
-	fp16KV   bool
+	inKV     []int // per input: index of its past tensor, or -1
+	outKV    []int // per output: index of its present tensor, or -1 (logits)
 
-	side   int         // which side of kv holds the current past
-	kv     [2][][]byte // kv[side][2*layer+{0 key,1 value}], raw float32 or float16 bytes
-	logits []byte      // [batch, seq, vocab] raw float32 or float16 bytes
-	last   []float32   // [batch, vocab] last-position logits returned to the loop
-	batch  int
+	logits []byte    // [batch, seq, vocab] raw float32 or float16 bytes
+	last   []float32 // [batch, vocab] last-position logits returned to the loop
 }
-
-// ortCache is the KV cache handle the loop carries: which side holds it and its length.
-type ortCache struct{ side, n int }
-
-func (c *ortCache) length() int { return c.n }
 
 // newORTStep opens the session for a contract.
 func newORTStep(modelFile string, c Contract, so *ortgo.SessionOptions) (*ortStep, error) {
-	s := &ortStep{c: c, fp16KV: c.KVType == "float16"}
+	s := &ortStep{c: c}
+	s.shape = kvShape{tensors: 2 * len(c.Layers), heads: c.KVHeads, headDim: c.HeadDim, elem: 4}
+	if c.KVType == "float16" {
+		s.shape.elem = 2
+	}
 	for _, t := range c.Inputs {
 		s.inNames = append(s.inNames, t.Name)
 	}
@@ -69,33 +65,15 @@ func (s *ortStep) close() error {
 	}
 	err := s.sess.Destroy()
 	s.sess = nil
+	s.free = nil
 	return err
 }
 
-func (s *ortStep) elemSize() int {
-	if s.fp16KV {
-		return 2
-	}
-	return 4
+func (s *ortStep) begin(slots int) { s.rowsHint = slots }
+func (s *ortStep) alloc(rows, width int) *kv {
+	return s.get(rows, width)
 }
-
-// begin sizes the KV buffers for batch rows of up to maxLen positions (kept for later calls when big
-// enough).
-func (s *ortStep) begin(batch, maxLen int) error {
-	need := batch * s.c.KVHeads * maxLen * s.c.HeadDim * s.elemSize()
-	for side := range s.kv {
-		if len(s.kv[side]) != 2*len(s.c.Layers) {
-			s.kv[side] = make([][]byte, 2*len(s.c.Layers))
-		}
-		for i := range s.kv[side] {
-			if cap(s.kv[side][i]) < need {
-				s.kv[side][i] = make([]byte, need)
-			}
-		}
-	}
-	s.side, s.batch = 0, batch
-	return nil
-}
+func (s *ortStep) release(c *kv) { s.put(c) }
 
 // tensor wraps data (raw bytes of typ elements) as an OrtValue of the given shape, without copying.
 func tensor(typ string, shape ortgo.Shape, data []byte) (ortgo.Value, error) {
@@ -114,18 +92,9 @@ func tensor(typ string, shape ortgo.Shape, data []byte) (ortgo.Value, error) {
 	return nil, fmt.Errorf("unsupported tensor type %s", typ)
 }
 
-func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCache) ([]float32, kvCache, error) {
-	p := 0
-	if past != nil {
-		pc := past.(*ortCache)
-		if pc.side != s.side {
-			return nil, nil, fmt.Errorf("internal error: stale KV cache")
-		}
-		p = pc.n
-	}
-	if batch != s.batch {
-		return nil, nil, fmt.Errorf("internal error: step batch %d after begin(%d)", batch, s.batch)
-	}
+func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
+	batch, p := past.rows, past.width
+	present := s.get(batch, p+seq)
 	var vals []ortgo.Value
 	defer func() {
 		for _, v := range vals {
@@ -133,6 +102,7 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 				v.Destroy()
 			}
 		}
+		s.put(past)
 	}()
 	add := func(v ortgo.Value, err error) (ortgo.Value, error) {
 		if err == nil {
@@ -141,7 +111,6 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 		return v, err
 	}
 	b, h, d := int64(batch), int64(s.c.KVHeads), int64(s.c.HeadDim)
-	pastBufs, presentBufs := s.kv[s.side], s.kv[1-s.side]
 
 	inputs := make([]ortgo.Value, len(s.inNames))
 	for i, name := range s.inNames {
@@ -156,11 +125,13 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 			v, err = add(ortgo.NewTensor(ortgo.NewShape(b, int64(seq)), positions))
 		default:
 			if s.inKV[i] < 0 {
+				s.put(present)
 				return nil, nil, fmt.Errorf("input %q is not part of the decoder contract", name)
 			}
-			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p), d), pastBufs[s.inKV[i]]))
+			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p), d), past.bufs[s.inKV[i]]))
 		}
 		if err != nil {
+			s.put(present)
 			return nil, nil, fmt.Errorf("input %s: %w", name, err)
 		}
 		inputs[i] = v
@@ -181,14 +152,16 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 		if s.outKV[i] < 0 {
 			v, err = add(tensor(s.c.LogitsType, ortgo.NewShape(b, int64(seq), int64(vocab)), s.logits))
 		} else {
-			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p+seq), d), presentBufs[s.outKV[i]]))
+			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p+seq), d), present.bufs[s.outKV[i]]))
 		}
 		if err != nil {
+			s.put(present)
 			return nil, nil, fmt.Errorf("output %s: %w", name, err)
 		}
 		outputs[i] = v
 	}
 	if err := s.sess.Run(inputs, outputs); err != nil {
+		s.put(present)
 		return nil, nil, err
 	}
 
@@ -208,6 +181,5 @@ func (s *ortStep) step(ids, mask, positions []int64, batch, seq int, past kvCach
 			dst[j] = halfToFloat32(binary.LittleEndian.Uint16(s.logits[off+2*j:]))
 		}
 	}
-	s.side = 1 - s.side
-	return s.last, &ortCache{side: s.side, n: p + seq}, nil
+	return s.last, present, nil
 }

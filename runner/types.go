@@ -44,10 +44,54 @@ type Completion struct {
 	Text string `json:"text"`
 	// FinishReason is FinishStop or FinishLength.
 	FinishReason string `json:"finish_reason"`
-	// TTFT is the time from the start of the Generate call to this sequence's first generated token.
+	// TTFT is the time from the start of this sequence's prefill to its first generated token. The k
+	// requests of one prompt share one prefill: each is charged the prefill's duration as its own.
 	TTFT time.Duration `json:"ttft_ns"`
-	// Total is the time from the start of the Generate call to this sequence's last token.
+	// Total is the time from the start of its prefill to its last token, under the load of the rows
+	// it ran beside (their decode steps and the prefills of requests admitted meanwhile).
 	Total time.Duration `json:"total_ns"`
+	// Share is this sequence's part of the call's work.
+	Share Share `json:"share"`
+}
+
+// Share is one sequence's part of the work of the call that ran it: each decode step's wall time and
+// the step itself are split equally among the step's rows, each prefill's wall time and tokens among
+// the requests that share its prompt, and the scheduler's own work (copies, sampling) goes with the
+// step or prefill that follows it. Summed over the sequences of a task, the shares give the task's
+// wall time, decode steps and prefill tokens, however its requests were split across calls (a resumed
+// run) or scheduled.
+type Share struct {
+	Wall          time.Duration `json:"wall_ns"`
+	DecodeSteps   float64       `json:"decode_steps"`
+	PrefillTokens float64       `json:"prefill_tokens"`
+}
+
+// Stats describe one Stream (or Generate) call.
+type Stats struct {
+	// Slots is the number of rows the scheduler kept busy (the batch size, or fewer requests).
+	Slots int
+	// Wall is the call's wall time.
+	Wall time.Duration
+	// DecodeSteps counts decode steps (one token for every live row); StepTimes holds each one's
+	// duration (the graph run only).
+	DecodeSteps int
+	StepTimes   []time.Duration
+	// Prefills counts the prompts prefilled (one per distinct prompt) and PrefillTokens their tokens.
+	Prefills      int
+	PrefillTokens int
+	// Generated counts generated tokens; Relayouts the copies of the batch cache into a narrower or
+	// wider one.
+	Generated int
+	Relayouts int
+}
+
+// SlotUtilization is Generated / (DecodeSteps × Slots): the share of the slots' decode capacity that
+// produced tokens (0 without decode steps).
+func (s Stats) SlotUtilization() float64 {
+	if s.DecodeSteps == 0 || s.Slots == 0 {
+		return 0
+	}
+	return float64(s.Generated) / float64(s.DecodeSteps*s.Slots)
 }
 
 // PerToken is the mean latency per generated token after the first ((Total-TTFT)/(n-1)); 0 when fewer
