@@ -140,7 +140,11 @@ func aggregate(in aggInput) (*Results, error) {
 				continue
 			}
 			label := "overall/" + m.Name + "/" + dec.Name
-			rs, err := runStats(all, dec.Samples, bootOptions(cfg.Seed, label))
+			slots := map[string]int{}
+			for _, d := range cfg.Datasets {
+				slots[d.Name] = taskSlots(dec, in.Samples[TaskKey{m.Name, d.Name, dec.Name}])
+			}
+			rs, err := runStats(all, dec.Samples, func(x Sample) int { return slots[x.Dataset] }, bootOptions(cfg.Seed, label))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", label, err)
 			}
@@ -218,18 +222,37 @@ func atKs(k int) []int {
 }
 
 // runStats is metrics.Aggregate with pass@k and maj@k at atKs(k), leaving out the k that some problem
-// of an incomplete run has too few samples for. The generation wall time (for whole-run tokens/s) is
-// the sum of each sample's share of its batch's wall time, so it is exact for any set of whole batches,
-// a resumed run's included; samples written before batch_wall_ms existed leave it unknown (0).
-func runStats(s []Sample, k int, boot metrics.BootstrapOptions) (metrics.RunStats, error) {
+// of an incomplete run has too few samples for. The generation wall time (for whole-run tokens/s),
+// decode steps and prefill tokens are the sums of the samples' work shares, so they are exact for any
+// set of samples, a resumed run's included. Files written before the scheduler carry their static
+// batch's wall time instead (batch_wall_ms / batch_size per sample, and no engine figures); a task
+// that mixes the two, or lacks both, leaves the wall time unknown (0). slots gives the slot count of a
+// sample's task.
+func runStats(s []Sample, k int, slots func(Sample) int, boot metrics.BootstrapOptions) (metrics.RunStats, error) {
 	recs := records(s)
-	var wallMs float64
+	var wallMs, oldMs float64
+	var eng metrics.EngineWork
+	shares, old := 0, 0
 	for _, x := range s {
-		if x.BatchSize <= 0 || x.BatchWallMs <= 0 {
-			wallMs = 0
-			break
+		switch {
+		case x.ShareWallMs > 0:
+			shares++
+			wallMs += x.ShareWallMs
+			eng.DecodeSteps += x.ShareDecodeSteps
+			eng.SlotSteps += x.ShareDecodeSteps * float64(slots(x))
+			eng.PrefillTokens += x.SharePrefillTokens
+			eng.DecodeRows += int64(max(x.CompletionTokens-1, 0))
+		case x.BatchSize > 0 && x.BatchWallMs > 0:
+			old++
+			oldMs += x.BatchWallMs / float64(x.BatchSize)
 		}
-		wallMs += x.BatchWallMs / float64(x.BatchSize)
+	}
+	opt := metrics.AggregateOptions{Bootstrap: boot, GroupBy: groupKeys}
+	switch {
+	case shares == len(s) && len(s) > 0:
+		opt.Wall, opt.Engine = msDuration(wallMs), &eng
+	case old == len(s):
+		opt.Wall = msDuration(oldMs)
 	}
 	least := minSamplesPerProblem(recs)
 	var ks []int
@@ -241,11 +264,12 @@ func runStats(s []Sample, k int, boot metrics.BootstrapOptions) (metrics.RunStat
 	if len(ks) == 0 {
 		ks = []int{1}
 	}
-	return metrics.Aggregate(recs, metrics.AggregateOptions{K: ks, Bootstrap: boot, GroupBy: groupKeys, Wall: msDuration(wallMs)})
+	opt.K = ks
+	return metrics.Aggregate(recs, opt)
 }
 
 func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, runSeed uint64) (TaskResult, error) {
-	rs, err := runStats(s, dec.Samples, bootOptions(runSeed, "task/"+k.String()))
+	rs, err := runStats(s, dec.Samples, func(Sample) int { return taskSlots(dec, s) }, bootOptions(runSeed, "task/"+k.String()))
 	if err != nil {
 		return TaskResult{}, fmt.Errorf("%s: %w", k, err)
 	}
@@ -267,6 +291,10 @@ func compareSamples(baseline string, base, cand []Sample, runSeed uint64, label 
 	}
 	return &Comparison{Baseline: baseline, BaselineOnly: bo, CandidateOnly: co, Comparison: mc}, nil
 }
+
+// taskSlots is the number of rows the scheduler keeps for a task: its batch size, or its sample count
+// when smaller.
+func taskSlots(dec DecodingSpec, s []Sample) int { return max(min(dec.BatchSize, len(s)), 1) }
 
 // countProblems is the number of distinct problems among samples of one task.
 func countProblems(s []Sample) int {

@@ -23,6 +23,10 @@ type CompareRow struct {
 	TokensA   float64          `json:"mean_tokens_a"`
 	TokensB   float64          `json:"mean_tokens_b"`
 	Change    *Comparison      `json:"change"`
+	// EngineA and EngineB are each side's throughput block (wall time, tokens/s, decode steps, prefill
+	// tokens, slot utilization).
+	EngineA metrics.ThroughputSummary `json:"throughput_a"`
+	EngineB metrics.ThroughputSummary `json:"throughput_b"`
 }
 
 // CompareSide names one side of a comparison: a results directory and a model in it ("" = its only
@@ -78,7 +82,7 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 			}
 			rows = append(rows, CompareRow{Dataset: d.Name, Decoding: dec.Name, A: la, B: lb,
 				AccuracyA: ta.Accuracy, AccuracyB: tb.Accuracy, TokensA: ta.Length.All.Mean, TokensB: tb.Length.All.Mean,
-				Change: change})
+				Change: change, EngineA: ta.Throughput, EngineB: tb.Throughput})
 		}
 	}
 	if len(rows) == 0 {
@@ -111,14 +115,27 @@ func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 			ivSigned(c.Accuracy.DeltaCI, 1), relPct(c.Accuracy.RelativePct), num(r.TokensA, 1), num(r.TokensB, 1),
 			reductionPct(c.Tokens), ivSigned(c.Latency.ChangePct, 1), pValue(c), c.Accuracy.Test.Method, aes(c)})
 	}
+	eh := append([]string{"Dataset", "Decoding", "Side"}, engineHeader...)
+	var eb [][]string
+	for _, r := range rows {
+		eb = append(eb, append([]string{r.Dataset, r.Decoding, "A"}, engineCells(r.EngineA)...),
+			append([]string{r.Dataset, r.Decoding, "B"}, engineCells(r.EngineB)...))
+	}
 	switch format {
 	case "table", "":
 		fmt.Fprintf(w, "B = %s against A = %s\n", rows[0].B, rows[0].A)
-		return writeRowsTable(w, header, body)
+		if err := writeRowsTable(w, header, body); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nEngine\n")
+		return writeRowsTable(w, eh, eb)
 	case "md", "markdown":
 		var b strings.Builder
 		fmt.Fprintf(&b, "**B** = %s against **A** = %s\n\n", mdEscape(rows[0].B), mdEscape(rows[0].A))
 		mdTable(&b, header, body)
+		b.WriteString("\n**Engine**\n\n")
+		mdTable(&b, eh, eb)
+		b.WriteString("\n" + engineNote)
 		_, err := io.WriteString(w, b.String())
 		return err
 	case "json":

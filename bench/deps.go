@@ -15,9 +15,10 @@ type Generator interface {
 	// EncodePrompt turns a rendered prompt into the ids fed to the model (chat template or raw text,
 	// BOS per the tokenizer config).
 	EncodePrompt(text string, chat ChatOptions) ([]int, error)
-	// Generate runs one batch; greedy results must not depend on batch composition, sampled ones only
-	// on each Request's Seed.
-	Generate(ctx context.Context, reqs []runner.Request, dec runner.Decoding) ([]runner.Completion, error)
+	// Stream generates every request with at most slots decoding at once and calls emit with each
+	// request's index and completion as it finishes (runner.Model.Stream); greedy results must not
+	// depend on scheduling, sampled ones only on each Request's Seed.
+	Stream(ctx context.Context, reqs []runner.Request, dec runner.Decoding, slots int, emit func(int, runner.Completion) error) (runner.Stats, error)
 	// Info describes the model for provenance.
 	Info() ModelInfo
 	Close() error

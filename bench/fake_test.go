@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,8 @@ import (
 type fakeGen struct {
 	name  string
 	calls *int
-	// failAt makes the n-th Generate call (1-based, counted over the whole run) fail: panic or cancel.
+	// failAt makes the n-th completion (1-based, counted over the whole run) fail before it is emitted:
+	// panic or cancel.
 	failAt int
 	mode   string // "panic" or "cancel"
 	cancel context.CancelFunc
@@ -46,19 +48,9 @@ func (g *fakeGen) EncodePrompt(text string, chat ChatOptions) ([]int, error) {
 
 var goldRE = regexp.MustCompile(`gold=(\S+)`)
 
-func (g *fakeGen) Generate(ctx context.Context, reqs []runner.Request, dec runner.Decoding) ([]runner.Completion, error) {
-	*g.calls++
-	if g.failAt > 0 && *g.calls == g.failAt {
-		switch g.mode {
-		case "panic":
-			panic("fake crash")
-		case "cancel":
-			g.cancel()
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// Stream emits the completions in the order a scheduler finishes them: shortest first within each group
+// of `slots` requests, so that the file order differs from the plan order.
+func (g *fakeGen) Stream(ctx context.Context, reqs []runner.Request, dec runner.Decoding, slots int, emit func(int, runner.Completion) error) (runner.Stats, error) {
 	out := make([]runner.Completion, len(reqs))
 	for i, r := range reqs {
 		prompt := make([]byte, len(r.PromptIDs))
@@ -94,9 +86,37 @@ func (g *fakeGen) Generate(ctx context.Context, reqs []runner.Request, dec runne
 		}
 		ttft := time.Duration(5+h%7) * time.Millisecond
 		out[i] = runner.Completion{PromptIDs: r.PromptIDs, IDs: ids, Text: text, FinishReason: fin,
-			TTFT: ttft, Total: ttft + time.Duration(len(ids))*time.Millisecond}
+			TTFT: ttft, Total: ttft + time.Duration(len(ids))*time.Millisecond,
+			Share: runner.Share{Wall: time.Duration(len(ids)) * time.Millisecond / 4, DecodeSteps: float64(len(ids)-1) / 4, PrefillTokens: float64(len(r.PromptIDs))}}
 	}
-	return out, nil
+	slots = max(slots, 1)
+	var st runner.Stats
+	for lo := 0; lo < len(reqs); lo += slots {
+		idx := make([]int, 0, slots)
+		for i := lo; i < min(lo+slots, len(reqs)); i++ {
+			idx = append(idx, i)
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return len(out[idx[a]].IDs) < len(out[idx[b]].IDs) })
+		for _, i := range idx {
+			*g.calls++
+			if g.failAt > 0 && *g.calls == g.failAt {
+				switch g.mode {
+				case "panic":
+					panic("fake crash")
+				case "cancel":
+					g.cancel()
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return st, err
+			}
+			if err := emit(i, out[i]); err != nil {
+				return st, err
+			}
+			st.Generated += len(out[i].IDs)
+		}
+	}
+	return st, nil
 }
 
 func (g *fakeGen) Info() ModelInfo {

@@ -93,7 +93,10 @@ func TestKillNineChild(t *testing.T) {
 
 type slowGen struct{ Generator }
 
-func (s slowGen) Generate(ctx context.Context, reqs []runner.Request, dec runner.Decoding) ([]runner.Completion, error) {
-	time.Sleep(3 * time.Millisecond)
-	return s.Generator.Generate(ctx, reqs, dec)
+// Stream takes 1 ms per completion, so that a kill lands while samples stream in.
+func (s slowGen) Stream(ctx context.Context, reqs []runner.Request, dec runner.Decoding, slots int, emit func(int, runner.Completion) error) (runner.Stats, error) {
+	return s.Generator.Stream(ctx, reqs, dec, slots, func(i int, c runner.Completion) error {
+		time.Sleep(time.Millisecond)
+		return emit(i, c)
+	})
 }

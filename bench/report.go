@@ -224,7 +224,14 @@ func lengthMean(l metrics.LengthSummary) string {
 
 func writeTable(w io.Writer, r *Results) error {
 	header, body := rows(r)
-	return writeRowsTable(w, header, body)
+	if err := writeRowsTable(w, header, body); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "\nEngine\n"); err != nil {
+		return err
+	}
+	eh, eb := engineRows(r)
+	return writeRowsTable(w, eh, eb)
 }
 
 func writeRowsTable(w io.Writer, header []string, body [][]string) error {
@@ -261,6 +268,10 @@ func writeMarkdown(w io.Writer, r *Results, title string) error {
 		oh, ob := overallRows(r)
 		mdTable(&b, oh, ob)
 	}
+	b.WriteString("\n## Engine\n\n")
+	eh, eb := engineRows(r)
+	mdTable(&b, eh, eb)
+	b.WriteString("\n" + engineNote)
 	b.WriteString("\n## Provenance\n\n")
 	fmt.Fprintf(&b, "- git revision: `%s`; config sha256: `%s`; seed: %d\n", mdEscape(r.Provenance.Revision), short(r.Provenance.ConfigHash), r.Provenance.Seed)
 	for _, name := range r.Models() {
@@ -339,7 +350,10 @@ var CSVHeader = []string{"model", "dataset", "decoding", "benchmark", "n", "samp
 	"latency_change_pct",
 	// Added in schema 2.
 	"accuracy_wilson_lo", "accuracy_wilson_hi", "ttft_ms_p95", "ttft_ms_p99", "per_token_ms_p90", "total_ms_p95", "total_ms_p99",
-	"paired_test", "aes"}
+	"paired_test", "aes",
+	// Added with the scheduler (schema 3).
+	"wall_seconds", "decode_steps", "prefill_tokens", "slots", "slot_utilization", "mean_live_rows",
+}
 
 func csvNum(x float64) string { return strconv.FormatFloat(x, 'g', 8, 64) }
 
@@ -391,6 +405,7 @@ func writeCSV(w io.Writer, r *Results) error {
 			row = append(row, "", "", "", "", "", "", "", "", "", "")
 			tail = append(tail, "", "")
 		}
+		tail = append(tail, engineCSV(t.Throughput)...)
 		if err := cw.Write(append(row, tail...)); err != nil {
 			return err
 		}

@@ -13,7 +13,9 @@ import (
 // ResultsVersion is the results.json schema version.
 //
 // 2: the numbers are metrics.RunStats / metrics.Comparison (metrics.Aggregate, metrics.CompareRecords).
-const ResultsVersion = 2
+// 3: throughput gains the scheduler's decode_steps, prefill_tokens, slots, slot_utilization and
+// mean_live_rows, and its wall_seconds is the sum of the samples' work shares.
+const ResultsVersion = 3
 
 // ErrResultsVersion marks a results.json of another schema version (OpenDir then recomputes it from the
 // samples when they are there).

@@ -321,59 +321,68 @@ func runTask(ctx context.Context, dir string, cfg *Config, m ModelSpec, d Datase
 	prog.start(k.String(), skipped, total)
 	if len(todo) == 0 {
 		prog.finish()
-		return 0, skipped, nil
+		// A run stopped after its last sample but before the sort leaves the file in finishing order.
+		if err := app.close(); err != nil {
+			return 0, skipped, err
+		}
+		return 0, skipped, sortFile(app.path)
 	}
 	rdec := runner.Decoding{Temperature: dec.Temperature, TopP: dec.TopP, TopK: dec.TopK,
 		MaxNewTokens: dec.MaxNewTokens, StopStrings: dec.Stop}
 	chat := ChatOptions{Chat: m.Chat, System: m.System, EnableThinking: m.EnableThinking}
+	// Every prompt is rendered and encoded before any generation: a template or encoding error stops the
+	// task before its first sample.
 	type prompt struct {
 		text string
 		ids  []int
 	}
 	prompts := map[string]prompt{}
-	for start := 0; start < len(todo); start += dec.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return generated, skipped, err
-		}
-		batch := todo[start:min(start+dec.BatchSize, len(todo))]
-		reqs := make([]runner.Request, len(batch))
-		for i, w := range batch {
-			pr, ok := prompts[w.p.Problem.ID]
-			if !ok {
-				text, err := deps.Render(d.Template, w.p.Problem)
-				if err != nil {
-					return generated, skipped, fmt.Errorf("dataset %q problem %q: template %q: %w", d.Name, w.p.Problem.ID, d.Template, err)
-				}
-				ids, err := gen.EncodePrompt(text, chat)
-				if err != nil {
-					return generated, skipped, fmt.Errorf("model %q: encoding problem %q: %w", m.Name, w.p.Problem.ID, err)
-				}
-				pr = prompt{text, ids}
-				prompts[w.p.Problem.ID] = pr
+	reqs := make([]runner.Request, len(todo))
+	for i, w := range todo {
+		pr, ok := prompts[w.p.Problem.ID]
+		if !ok {
+			text, err := deps.Render(d.Template, w.p.Problem)
+			if err != nil {
+				return generated, skipped, fmt.Errorf("dataset %q problem %q: template %q: %w", d.Name, w.p.Problem.ID, d.Template, err)
 			}
-			reqs[i] = runner.Request{PromptIDs: pr.ids, Seed: w.seed}
-		}
-		start := deps.Now()
-		comps, err := gen.Generate(ctx, reqs, rdec)
-		wall := deps.Now().Sub(start)
-		if err != nil {
-			return generated, skipped, fmt.Errorf("model %q dataset %q: generate: %w", m.Name, d.Name, err)
-		}
-		if len(comps) != len(reqs) {
-			return generated, skipped, fmt.Errorf("model %q: generate returned %d completions for %d requests", m.Name, len(comps), len(reqs))
-		}
-		out := make([]Sample, len(batch))
-		for i, w := range batch {
-			out[i] = makeSample(k, w, prompts[w.p.Problem.ID].text, comps[i], d.Grader, deps)
-			if wall > 0 {
-				out[i].BatchWallMs, out[i].BatchSize = float64(wall)/float64(time.Millisecond), len(batch)
+			ids, err := gen.EncodePrompt(text, chat)
+			if err != nil {
+				return generated, skipped, fmt.Errorf("model %q: encoding problem %q: %w", m.Name, w.p.Problem.ID, err)
 			}
+			pr = prompt{text, ids}
+			prompts[w.p.Problem.ID] = pr
 		}
-		if err := app.append(out); err != nil {
-			return generated, skipped, err
+		reqs[i] = runner.Request{PromptIDs: pr.ids, Seed: w.seed}
+	}
+	// The scheduler keeps batch_size rows decoding; each sample is graded and appended as it finishes.
+	emitted := make([]bool, len(todo))
+	_, err = gen.Stream(ctx, reqs, rdec, dec.BatchSize, func(i int, c runner.Completion) error {
+		if i < 0 || i >= len(todo) || emitted[i] {
+			return fmt.Errorf("model %q: generate returned request %d twice or out of range", m.Name, i)
 		}
-		generated += len(out)
-		prog.add(len(out))
+		emitted[i] = true
+		w := todo[i]
+		if err := app.append([]Sample{makeSample(k, w, prompts[w.p.Problem.ID].text, c, d.Grader, deps)}); err != nil {
+			return err
+		}
+		generated++
+		prog.add(1)
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return generated, skipped, ctx.Err()
+		}
+		return generated, skipped, fmt.Errorf("model %q dataset %q: generate: %w", m.Name, d.Name, err)
+	}
+	if generated != len(todo) {
+		return generated, skipped, fmt.Errorf("model %q: generate returned %d completions for %d requests", m.Name, generated, len(todo))
+	}
+	if err := app.close(); err != nil {
+		return generated, skipped, err
+	}
+	if err := sortFile(app.path); err != nil {
+		return generated, skipped, err
 	}
 	prog.finish()
 	return generated, skipped, nil
@@ -391,5 +400,6 @@ func makeSample(k TaskKey, w work, prompt string, c runner.Completion, grader st
 		Extracted: v.Extracted, Correct: v.Correct, Rule: v.Rule, Reason: v.Reason,
 		ThinkOpened: v.ThinkOpened, ThinkClosed: v.ThinkClosed,
 		TTFTMs: ms(c.TTFT), TotalMs: ms(c.Total), PerTokenMs: ms(c.PerToken()),
+		ShareWallMs: ms(c.Share.Wall), ShareDecodeSteps: c.Share.DecodeSteps, SharePrefillTokens: c.Share.PrefillTokens,
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,6 +63,29 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if tr.Truncation.N == 0 || !(tr.Throughput.PerSequenceMean > 0) || tr.TTFT.N == 0 {
 		t.Fatalf("rates: %+v", tr)
+	}
+	// The engine figures are the sums of the samples' shares (the fake gives each sample a quarter of
+	// its tokens as decode steps and its prompt as prefill tokens), with 5 slots (batch_size).
+	samples, _ := ReadSamplesFile(SamplesPath(out, TaskKey{"candidate", "alpha", "sampled"}))
+	var steps, prefill, wall float64
+	for _, x := range samples {
+		steps += x.ShareDecodeSteps
+		prefill += x.SharePrefillTokens
+		wall += x.ShareWallMs
+	}
+	th := tr.Throughput
+	if th.DecodeSteps != int64(math.Round(steps)) || th.PrefillTokens != int64(math.Round(prefill)) || th.Slots != 5 ||
+		math.Abs(th.WallSeconds-wall/1000) > 1e-9 || math.Abs(th.SlotUtilization-float64(th.Tokens)/(steps*5)) > 1e-9 ||
+		math.Abs(th.TokensPerSecond-float64(th.Tokens)/(wall/1000)) > 1e-6 {
+		t.Fatalf("throughput %+v from shares: steps %g prefill %g wall %g ms", th, steps, prefill, wall)
+	}
+	// Samples finish out of order (the fake finishes short ones first); a finished task's file is in plan
+	// order.
+	for _, k := range []TaskKey{{"candidate", "alpha", "sampled"}, {"baseline", "beta", "greedy"}} {
+		s, _ := ReadSamplesFile(SamplesPath(out, k))
+		if !slices.IsSortedFunc(s, planOrder) || len(s) == 0 {
+			t.Fatalf("%s: file not in plan order", k)
+		}
 	}
 	if b, _ := res.Task("baseline", "alpha", "greedy"); b.VsBaseline != nil {
 		t.Fatal("baseline compared with itself")
@@ -194,6 +219,9 @@ func TestResumeAfterCrash(t *testing.T) {
 				s, _ := ReadSamplesFile(p)
 				if n := bytes.Count(b, []byte("\n")); n != len(s) {
 					t.Fatalf("seed %d: %s has %d lines for %d samples", seed, p, n, len(s))
+				}
+				if !slices.IsSortedFunc(s, planOrder) {
+					t.Fatalf("seed %d: %s is not in plan order after the resumed run", seed, p)
 				}
 			}
 			return nil

@@ -3,14 +3,16 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Sample is one graded completion: one line of a samples JSONL file.
@@ -46,8 +48,15 @@ type Sample struct {
 	TTFTMs     float64 `json:"ttft_ms"`
 	TotalMs    float64 `json:"total_ms"`
 	PerTokenMs float64 `json:"per_token_ms"`
-	// BatchWallMs is the wall time of the Generate call this sample was part of, and BatchSize the number
-	// of sequences in it: whole-run tokens/s is total tokens / sum(BatchWallMs/BatchSize).
+	// ShareWallMs, ShareDecodeSteps and SharePrefillTokens are this sample's part of the engine's work
+	// (runner.Share: each decode step split among its rows, each prefill among the samples that share its
+	// prompt). Summed over a task they give its wall time, decode steps and prefill tokens, exactly,
+	// however its samples were scheduled, interrupted and resumed.
+	ShareWallMs        float64 `json:"share_wall_ms,omitempty"`
+	ShareDecodeSteps   float64 `json:"share_decode_steps,omitempty"`
+	SharePrefillTokens float64 `json:"share_prefill_tokens,omitempty"`
+	// BatchWallMs and BatchSize are what files written before the scheduler recorded instead: the wall
+	// time of the static batch the sample was part of and its size (read, never written now).
 	BatchWallMs float64 `json:"batch_wall_ms,omitempty"`
 	BatchSize   int     `json:"batch_size,omitempty"`
 }
@@ -155,16 +164,31 @@ func ReadSamplesFile(path string) ([]Sample, error) {
 	return s, err
 }
 
-// appender appends sample records to one task's file with an fsync per batch.
+// appender appends sample records to one task's file as they come. Each record is written whole in one
+// write (a killed process loses nothing written); fsync runs at most once per syncEvery and on close, so
+// that a machine crash loses at most that much work, which a resumed run generates again.
 type appender struct {
-	f    *os.File
-	path string
+	f        *os.File
+	path     string
+	lastSync time.Time
 }
+
+// syncEvery bounds how long appended samples may wait for an fsync.
+const syncEvery = time.Second
 
 // openAppender opens a task's file for appending, first reading what is there and cutting a torn tail.
 func openAppender(path string) (*appender, []Sample, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, nil, err
+	}
+	// A run killed while rewriting the file (sortFile) leaves its temp file behind: the file itself is
+	// whole (the rename had not happened, or had), so the temp file is only removed.
+	if ents, err := os.ReadDir(filepath.Dir(path)); err == nil {
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "."+filepath.Base(path)+".tmp") {
+				os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
+			}
+		}
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -198,10 +222,10 @@ func openAppender(path string) (*appender, []Sample, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	return &appender{f: f, path: path}, samples, nil
+	return &appender{f: f, path: path, lastSync: time.Now()}, samples, nil
 }
 
-// append writes the records in one write and fsyncs.
+// append writes the records in one write, and fsyncs when the last fsync is syncEvery old.
 func (a *appender) append(samples []Sample) error {
 	var buf bytes.Buffer
 	for _, s := range samples {
@@ -212,22 +236,51 @@ func (a *appender) append(samples []Sample) error {
 	if _, err := a.f.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("%s: %w", a.path, err)
 	}
+	if time.Since(a.lastSync) < syncEvery {
+		return nil
+	}
+	a.lastSync = time.Now()
 	return a.f.Sync()
 }
 
-func (a *appender) close() error { return a.f.Close() }
+// close fsyncs and closes the file (again: a no-op).
+func (a *appender) close() error {
+	if a.f == nil {
+		return nil
+	}
+	err := a.f.Sync()
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	a.f = nil
+	return err
+}
+
+// sortFile rewrites a task's file in plan order (atomically: a crash leaves the old file or the new
+// one), so that a finished task's file does not depend on the order in which its samples finished.
+func sortFile(path string) error {
+	s, err := ReadSamplesFile(path)
+	if err != nil {
+		return err
+	}
+	if slices.IsSortedFunc(s, planOrder) {
+		return nil
+	}
+	sortSamples(s)
+	return writeSamplesFile(path, s)
+}
 
 // sortSamples orders records by plan index, then sample index (the order of an uninterrupted run).
-func sortSamples(s []Sample) {
-	sort.SliceStable(s, func(i, j int) bool {
-		if s[i].Index != s[j].Index {
-			return s[i].Index < s[j].Index
-		}
-		if s[i].ProblemID != s[j].ProblemID {
-			return s[i].ProblemID < s[j].ProblemID
-		}
-		return s[i].Sample < s[j].Sample
-	})
+func sortSamples(s []Sample) { slices.SortStableFunc(s, planOrder) }
+
+func planOrder(a, b Sample) int {
+	if c := cmp.Compare(a.Index, b.Index); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ProblemID, b.ProblemID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Sample, b.Sample)
 }
 
 // writeSamplesFile writes records atomically (merge).

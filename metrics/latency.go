@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"fmt"
 	"time"
 )
@@ -69,12 +70,45 @@ func PerTokenLatency(tokens int, ttft, total time.Duration) (d time.Duration, ok
 //     time was given.
 //   - PerSequenceMean = mean over sequences of tokens_i / total_i, where total_i is the sequence's own
 //     end-to-end time (the speed one request sees). Sequences with total_i <= 0 are left out.
+//
+// With the engine's work known (SetEngine), it also reports DecodeSteps and PrefillTokens, the Slots the
+// scheduler kept, SlotUtilization = Tokens / (DecodeSteps × Slots), the share of the slots' decode
+// capacity that produced tokens (a long tail, when few rows are left and none waits, lowers it), and
+// MeanLiveRows = decode-step rows / DecodeSteps, the average batch a decode step ran.
 type ThroughputSummary struct {
 	Sequences       int     `json:"sequences"`
 	Tokens          int64   `json:"tokens"`
 	WallSeconds     float64 `json:"wall_seconds"`
 	TokensPerSecond float64 `json:"tokens_per_second"`
 	PerSequenceMean float64 `json:"per_sequence_tokens_per_second"`
+	DecodeSteps     int64   `json:"decode_steps,omitempty"`
+	PrefillTokens   int64   `json:"prefill_tokens,omitempty"`
+	Slots           int     `json:"slots,omitempty"`
+	SlotUtilization float64 `json:"slot_utilization,omitempty"`
+	MeanLiveRows    float64 `json:"mean_live_rows,omitempty"`
+}
+
+// EngineWork is what the scheduler did for a set of sequences: the sums of their work shares (decode
+// steps and prefill tokens, fractional per sequence, whole in total), the slot capacity of those steps
+// (decode steps × slots, summed over the runs they came from), and the rows the decode steps fed
+// (every sequence is fed once per generated token after its first).
+type EngineWork struct {
+	DecodeSteps   float64 `json:"decode_steps"`
+	PrefillTokens float64 `json:"prefill_tokens"`
+	SlotSteps     float64 `json:"slot_steps"`
+	DecodeRows    int64   `json:"decode_rows"`
+}
+
+// SetEngine fills the engine figures of s from w (s.Tokens must be set).
+func (s *ThroughputSummary) SetEngine(w EngineWork) {
+	s.DecodeSteps = int64(math.Round(w.DecodeSteps))
+	s.PrefillTokens = int64(math.Round(w.PrefillTokens))
+	s.Slots, s.SlotUtilization, s.MeanLiveRows = 0, 0, 0
+	if s.DecodeSteps > 0 && w.SlotSteps > 0 {
+		s.Slots = int(math.Round(w.SlotSteps / w.DecodeSteps))
+		s.SlotUtilization = float64(s.Tokens) / w.SlotSteps
+		s.MeanLiveRows = float64(w.DecodeRows) / w.DecodeSteps
+	}
 }
 
 // Throughput computes a ThroughputSummary from each sequence's generated-token count and end-to-end

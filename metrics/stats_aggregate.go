@@ -43,6 +43,8 @@ type AggregateOptions struct {
 	Bootstrap BootstrapOptions `json:"bootstrap"`
 	// Wall is the run's wall-clock generation time, for tokens per second (0: unknown).
 	Wall time.Duration `json:"wall_ns"`
+	// Engine is the scheduler's work for the run (decode steps, prefill tokens, slots), when known.
+	Engine *EngineWork `json:"engine,omitempty"`
 	// GroupBy lists the Groups keys to break down by; empty means every key present in the records.
 	GroupBy []string `json:"group_by,omitempty"`
 }
@@ -227,6 +229,9 @@ func Aggregate(records []Record, opt AggregateOptions) (RunStats, error) {
 	rs.AccuracyPer1kTokens = AccuracyPer1kTokens(rs.Accuracy.Estimate, Mean(statsMeanTokens(ps)))
 	rs.TTFT, rs.EndToEnd, rs.PerToken = LatencyStatsDurations(ttft), LatencyStatsDurations(e2e), LatencyStatsDurations(perTok)
 	rs.Throughput, _ = Throughput(tokens, e2e, opt.Wall)
+	if opt.Engine != nil {
+		rs.Throughput.SetEngine(*opt.Engine)
+	}
 
 	by := opt.GroupBy
 	if len(by) == 0 {

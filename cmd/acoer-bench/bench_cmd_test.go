@@ -27,8 +27,7 @@ func (g benchFakeGen) EncodePrompt(text string, c bench.ChatOptions) ([]int, err
 	return ids, nil
 }
 
-func (g benchFakeGen) Generate(ctx context.Context, reqs []runner.Request, dec runner.Decoding) ([]runner.Completion, error) {
-	out := make([]runner.Completion, len(reqs))
+func (g benchFakeGen) Stream(ctx context.Context, reqs []runner.Request, dec runner.Decoding, slots int, emit func(int, runner.Completion) error) (runner.Stats, error) {
 	for i, r := range reqs {
 		b := make([]byte, len(r.PromptIDs))
 		for j, id := range r.PromptIDs {
@@ -39,10 +38,14 @@ func (g benchFakeGen) Generate(ctx context.Context, reqs []runner.Request, dec r
 		if g.name == "candidate" {
 			n = 20 + len(b)%5
 		}
-		out[i] = runner.Completion{PromptIDs: r.PromptIDs, IDs: make([]int, n), Text: "so = " + gold, FinishReason: runner.FinishStop,
-			TTFT: 3 * time.Millisecond, Total: time.Duration(3+n) * time.Millisecond}
+		c := runner.Completion{PromptIDs: r.PromptIDs, IDs: make([]int, n), Text: "so = " + gold, FinishReason: runner.FinishStop,
+			TTFT: 3 * time.Millisecond, Total: time.Duration(3+n) * time.Millisecond,
+			Share: runner.Share{Wall: time.Duration(n) * time.Millisecond / 2, DecodeSteps: float64(n-1) / 2, PrefillTokens: float64(len(r.PromptIDs))}}
+		if err := emit(i, c); err != nil {
+			return runner.Stats{}, err
+		}
 	}
-	return out, nil
+	return runner.Stats{}, nil
 }
 
 func (g benchFakeGen) Info() bench.ModelInfo {

@@ -165,7 +165,8 @@ func benchSansTimings(t *testing.T, path string) []string {
 	var out []string
 	for _, x := range s {
 		x.TTFTMs, x.TotalMs, x.PerTokenMs = 0, 0, 0
-		x.BatchWallMs, x.BatchSize = 0, 0 // a resumed batch is smaller
+		// Work shares depend on what ran beside the sample (a resumed run schedules differently).
+		x.ShareWallMs, x.ShareDecodeSteps, x.SharePrefillTokens = 0, 0, 0
 		b, _ := json.Marshal(x)
 		out = append(out, string(b))
 	}
