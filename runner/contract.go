@@ -13,7 +13,7 @@ type Contract struct {
 	InputIDs      string `json:"input_ids"`
 	AttentionMask string `json:"attention_mask"`
 	// PositionIDs is "" when the graph has no position input (the graph then derives positions itself,
-	// so batches are grouped by prompt length instead of padded).
+	// whose layout in a batch then depends on GroupQueryAttention below).
 	PositionIDs string `json:"position_ids,omitempty"`
 	Logits      string `json:"logits"`
 	// LogitsType is "float32" or "float16".

@@ -5,9 +5,11 @@
 // Two directory layouts are read: Hugging Face optimum's text-generation-with-past export (config.json,
 // generation_config.json, a graph with or without position_ids) and onnxruntime-genai's model builder
 // output (genai_config.json; on the CPU in float32, a GroupQueryAttention graph without position_ids).
-// A graph without position_ids derives positions from attention_mask itself, so its prompts are never
-// left-padded: Generate runs one unpadded group per prompt length. The KV cache always travels as past
-// [batch, kv_heads, past, head_dim] in and present [batch, kv_heads, past+seq, head_dim] out, in separate
-// buffers, whatever genai_config.json's past_present_share_buffer says (GroupQueryAttention accepts
-// both).
+// Stream (and Generate, its one-batch form) is an in-flight batching scheduler (generate.go): every
+// prompt is prefilled alone, once per distinct prompt, its cache copied into a free row of the batch,
+// and rows are refilled as they finish. Rows of GroupQueryAttention graphs are left-aligned (the
+// operator takes each row's keys to be its first seqlens_k+1 positions), all others right-aligned. The
+// KV cache always travels as past [batch, kv_heads, past, head_dim] in and present [batch, kv_heads,
+// past+seq, head_dim] out, in separate buffers, whatever genai_config.json's past_present_share_buffer
+// says (GroupQueryAttention accepts both).
 package runner

@@ -54,9 +54,13 @@ func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 		ctxLen, c.Vocab, len(c.Layers), c.KVType, c.KVHeads, c.HeadDim, c.Logits, c.LogitsType)
 	pos := c.PositionIDs
 	if pos == "" {
-		pos = "none (the graph derives positions; batches are grouped by prompt length)"
+		pos = "none (the graph derives positions from the mask)"
 	}
-	fmt.Fprintf(w, "input ids    %s\nmask         %s\npositions    %s\n", c.InputIDs, c.AttentionMask, pos)
+	layout := "rows right-aligned in a batch, pads masked on the left"
+	if c.GroupQueryAttention {
+		layout = "GroupQueryAttention: rows left-aligned in a batch (each row's keys are its first seqlens_k+1 positions)"
+	}
+	fmt.Fprintf(w, "input ids    %s\nmask         %s\npositions    %s\nbatching     %s\n", c.InputIDs, c.AttentionMask, pos, layout)
 	if len(c.Layers) > 0 {
 		l := c.Layers[0]
 		fmt.Fprintf(w, "kv names     %s %s -> %s %s (layer 0)\n", l.PastKey, l.PastValue, l.PresentKey, l.PresentValue)

@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"merge":       {"merge shard outputs into one results directory", cmdMerge},
 		"generate":    {"generate a completion from a model directory", cmdGenerate},
 		"inspect":     {"print a model's decoder I/O contract and metadata", cmdInspect},
+		"perf":        {"measure one model's prefill and decode speed, latency and memory", cmdPerf},
 		"doctor":      {"check the ONNX Runtime install, providers and GPUs", cmdDoctor},
 		"tokenize":    {"encode/decode JSON lines with a Hugging Face tokenizer.json", cmdTokenize},
 		"grade":       {"grade JSON lines of responses against gold answers", cmdGrade},
