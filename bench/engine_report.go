@@ -33,7 +33,7 @@ func engineRows(r *Results) ([]string, [][]string) {
 
 // engineNote says what the engine columns mean.
 const engineNote = "Wall s is the generation time of the task (the sum of its samples' shares of every prefill and decode step, " +
-	"so it is exact across resumes); decode steps feed one token to every live row; slot utilization is generated tokens / (decode steps × slots): " +
+	"so it is exact across resumes); decode steps feed one token to every live row; slot utilization is the tokens decode steps generated (all but each sample's first, which its prefill gives) / (decode steps × slots): " +
 	"the share of the slots' decode capacity that produced a token (the tail, when fewer requests are left than slots, lowers it); " +
 	"mean live rows is the average batch of a decode step.\n"
 

@@ -72,8 +72,9 @@ func PerTokenLatency(tokens int, ttft, total time.Duration) (d time.Duration, ok
 //     end-to-end time (the speed one request sees). Sequences with total_i <= 0 are left out.
 //
 // With the engine's work known (SetEngine), it also reports DecodeSteps and PrefillTokens, the Slots the
-// scheduler kept, SlotUtilization = Tokens / (DecodeSteps × Slots), the share of the slots' decode
-// capacity that produced tokens (a long tail, when few rows are left and none waits, lowers it), and
+// scheduler kept, SlotUtilization = (Tokens - Sequences) / (DecodeSteps × Slots), the share of the
+// slots' decode capacity that produced tokens (each sequence's first token comes from its prefill, not
+// from a decode step; a long tail, when few rows are left and none waits, lowers it), and
 // MeanLiveRows = decode-step rows / DecodeSteps, the average batch a decode step ran.
 type ThroughputSummary struct {
 	Sequences       int     `json:"sequences"`
@@ -105,9 +106,9 @@ func (s *ThroughputSummary) SetEngine(w EngineWork) {
 	s.PrefillTokens = int64(math.Round(w.PrefillTokens))
 	s.Slots, s.SlotUtilization, s.MeanLiveRows = 0, 0, 0
 	if s.DecodeSteps > 0 && w.SlotSteps > 0 {
-		s.Slots = int(math.Round(w.SlotSteps / w.DecodeSteps))
-		s.SlotUtilization = float64(s.Tokens) / w.SlotSteps
-		s.MeanLiveRows = float64(w.DecodeRows) / w.DecodeSteps
+		s.Slots = int(math.Round(w.SlotSteps / float64(s.DecodeSteps)))
+		s.SlotUtilization = float64(max(s.Tokens-int64(s.Sequences), 0)) / w.SlotSteps
+		s.MeanLiveRows = float64(w.DecodeRows) / float64(s.DecodeSteps)
 	}
 }
 

@@ -739,3 +739,20 @@ func TestDegenerateInputs(t *testing.T) {
 		}
 	}
 }
+
+// SetEngine: 3 sequences of 5, 3 and 1 tokens (6 decode-step tokens) over 4 decode steps of 2 slots
+// (fractional shares that add up to whole numbers), 7 decode-step rows.
+func TestThroughputSetEngine(t *testing.T) {
+	s, err := Throughput([]int{5, 3, 1}, []time.Duration{time.Second, time.Second, time.Second}, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetEngine(EngineWork{DecodeSteps: 1.5 + 2.5 + 1e-12, PrefillTokens: 2.0/3 + 2.0/3 + 2.0/3 + 10, SlotSteps: 8, DecodeRows: 6})
+	if s.DecodeSteps != 4 || s.PrefillTokens != 12 || s.Slots != 2 || s.SlotUtilization != 6.0/8 || s.MeanLiveRows != 6.0/4 || s.TokensPerSecond != 4.5 {
+		t.Errorf("%+v", s)
+	}
+	s.SetEngine(EngineWork{PrefillTokens: 3}) // every sequence ended at its first token: no decode steps
+	if s.DecodeSteps != 0 || s.PrefillTokens != 3 || s.SlotUtilization != 0 || s.Slots != 0 {
+		t.Errorf("no decode steps: %+v", s)
+	}
+}

@@ -157,7 +157,7 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 	if slots > 0 {
 		s.slots = min(slots, len(reqs))
 	}
-	s.stats.Slots = s.slots
+	s.stats.Slots, s.stats.Sequences = s.slots, len(reqs)
 	st.begin(s.slots)
 	t0 := time.Now()
 	s.mark = t0

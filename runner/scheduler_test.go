@@ -141,7 +141,7 @@ func checkShares(t *testing.T, name string, out []Completion, st Stats) {
 	if gen != st.Generated || len(st.StepTimes) != st.DecodeSteps {
 		t.Errorf("%s: generated %d, stats %d; %d step times for %d steps", name, gen, st.Generated, len(st.StepTimes), st.DecodeSteps)
 	}
-	if u := st.SlotUtilization(); u <= 0 || u > float64(st.Generated)/float64(st.DecodeSteps*st.Slots)+1e-12 {
+	if u := st.SlotUtilization(); u <= 0 || u > 1 || u != float64(gen-len(out))/float64(st.DecodeSteps*st.Slots) {
 		t.Errorf("%s: slot utilization %g", name, u)
 	}
 }

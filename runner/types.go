@@ -79,19 +79,21 @@ type Stats struct {
 	// Prefills counts the prompts prefilled (one per distinct prompt) and PrefillTokens their tokens.
 	Prefills      int
 	PrefillTokens int
-	// Generated counts generated tokens; Relayouts the copies of the batch cache into a narrower or
-	// wider one.
+	// Generated counts generated tokens and Sequences the requests; Relayouts the copies of the batch
+	// cache into a narrower or wider one.
 	Generated int
+	Sequences int
 	Relayouts int
 }
 
-// SlotUtilization is Generated / (DecodeSteps × Slots): the share of the slots' decode capacity that
-// produced tokens (0 without decode steps).
+// SlotUtilization is (Generated - Sequences) / (DecodeSteps × Slots): the share of the slots' decode
+// capacity that produced tokens (each request's first token comes from its prefill, not from a decode
+// step; 0 without decode steps).
 func (s Stats) SlotUtilization() float64 {
 	if s.DecodeSteps == 0 || s.Slots == 0 {
 		return 0
 	}
-	return float64(s.Generated) / float64(s.DecodeSteps*s.Slots)
+	return float64(s.Generated-s.Sequences) / float64(s.DecodeSteps*s.Slots)
 }
 
 // PerToken is the mean latency per generated token after the first ((Total-TTFT)/(n-1)); 0 when fewer
