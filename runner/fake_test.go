@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -141,7 +142,7 @@ func cell(c *kv, r, j int) []int64 {
 	return unsafe.Slice((*int64)(unsafe.Pointer(&c.bufs[0][(r*c.width+j)*16])), 2)
 }
 
-func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
+func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int, last []int) ([]float32, *kv, error) {
 	defer f.put(past)
 	if f.err != nil {
 		return nil, nil, f.err
@@ -166,7 +167,13 @@ func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int) ([]floa
 			copy(cell(present, r, j), cell(past, r, j))
 		}
 		first := p // the column of the first new key
+		lq := seq - 1 // the query whose logits are returned
+		if last != nil {
+			lq = last[r]
+		}
 		if f.gqa {
+			// As ONNX Runtime: a first prompt (no past) fills columns 0..seq-1 whatever the row's
+			// length (right padding); later steps write at sum(mask)-seq.
 			total := 0
 			for j, v := range m {
 				if v != 0 && v != 1 || j > 0 && v == 1 && m[j-1] == 0 {
@@ -174,8 +181,16 @@ func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int) ([]floa
 				}
 				total += int(v)
 			}
-			if first = total - seq; first < 0 {
-				return nil, nil, fmt.Errorf("fake step: row %d has %d mask ones for %d new tokens", r, total, seq)
+			if p > 0 {
+				if first = total - seq; first < 0 {
+					return nil, nil, fmt.Errorf("fake step: row %d has %d mask ones for %d new tokens", r, total, seq)
+				}
+				if seq > 1 && batch > 1 {
+					return nil, nil, errors.New("fake step: GroupQueryAttention: a later prompt chunk needs batch 1")
+				}
+			}
+			if lq >= total-first {
+				return nil, nil, fmt.Errorf("fake step: row %d: logits of position %d beyond its %d tokens", r, lq, total)
 			}
 		}
 		for k := range seq {
@@ -187,7 +202,7 @@ func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int) ([]floa
 		}
 		h := uint64(1469598103934665603)
 		for j := range width {
-			if f.gqa && j >= first+seq || !f.gqa && m[j] == 0 {
+			if f.gqa && j > first+lq || !f.gqa && (m[j] == 0 || j > p+lq) {
 				continue
 			}
 			c := cell(present, r, j)

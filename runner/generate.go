@@ -13,10 +13,11 @@ import (
 // The generation loop, in one place: an in-flight batching scheduler.
 //
 // A call takes all of a task's requests and keeps up to `slots` of them decoding at once. Each distinct
-// prompt is prefilled alone (batch 1; in chunks when its logits would be too large), once: the k
-// samples of a problem share that prefill and each takes a copy of its cache. A new row's first token
-// comes from its prefill's logits; its cache is then copied into a row of the batch cache, and every
-// decode step feeds one token per live row. A row that finishes (EOS, a stop string, its token budget)
+// prompt is prefilled once, when its first request is about to get a row: the k samples of a problem
+// share that prefill and each takes a copy of its cache. The prompts admitted together are prefilled
+// together, in batches of similar lengths (padded as below; in chunks of columns when the logits would
+// be too large). A new row's first token comes from its prefill's logits; its cache is then copied into
+// a row of the batch cache, and every decode step feeds one token per live row. A row that finishes (EOS, a stop string, its token budget)
 // is emitted at once; the next waiting request takes its place, or, when none waits, the row is
 // dropped, so no step computes a finished row.
 //
@@ -56,9 +57,10 @@ type stepper interface {
 	// column dc.
 	copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int)
 	// step feeds ids and positions [rows, seq] and mask [rows, width+seq] after the past cache (rows x
-	// width). It consumes past and returns the logits of each row's last position [rows, vocab] (valid
-	// until the next call) and the present cache (rows x width+seq).
-	step(past *kv, ids, mask, positions []int64, seq int) (logits []float32, present *kv, err error)
+	// width). It consumes past and returns the logits [rows, vocab] of each row's position last[r] of the
+	// seq fed (nil: the last, seq-1), valid until the next call, and the present cache (rows x
+	// width+seq).
+	step(past *kv, ids, mask, positions []int64, seq int, last []int) (logits []float32, present *kv, err error)
 }
 
 // Overflow policies: what Generate does when a prompt plus MaxNewTokens exceeds the model's context.
@@ -108,12 +110,20 @@ type seqState struct {
 	start, first, last time.Time
 }
 
-// prefix is a prefilled prompt waiting for the requests that share it.
+// prefix is a prefilled prompt waiting for the requests that share it: its n positions are row `row`
+// of a prefill batch's cache, from column off.
 type prefix struct {
-	cache   *kv
-	logits  []float32 // last position's logits [vocab]
-	dur     time.Duration
-	pending int // requests with this prompt not yet admitted
+	pb       *prefillBatch
+	row, off int
+	logits   []float32 // its last position's logits [vocab]
+	dur      time.Duration
+	pending  int // requests with this prompt not yet admitted
+}
+
+// prefillBatch is the cache of prompts prefilled together, kept while one of them is wanted.
+type prefillBatch struct {
+	cache *kv
+	users int // prompts of the batch still wanted
 }
 
 // scheduler is the state of one generate call.
@@ -163,8 +173,8 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 	s.mark = t0
 	err := s.run(ctx)
 	s.stats.Wall = time.Since(t0)
-	for _, p := range s.prefix {
-		st.release(p.cache)
+	for k := range s.prefix {
+		s.drop(k)
 	}
 	st.release(s.cache)
 	s.cache = nil
@@ -222,32 +232,38 @@ func (s *scheduler) run(ctx context.Context) error {
 func (s *scheduler) admit(ctx context.Context) error {
 	for s.next < len(s.reqs) {
 		b := slices.Index(s.rows, nil)
-		if b < 0 && len(s.rows) >= s.slots {
+		free := s.slots - len(s.rows)
+		for _, q := range s.rows {
+			if q == nil {
+				free++
+			}
+		}
+		if free == 0 {
 			break
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		q := s.seqs[s.next]
+		key := s.keys[q.req]
+		if _, ok := s.prefix[key]; !ok {
+			if err := s.prefillNext(free); err != nil {
+				return err
+			}
+		}
 		s.next++
-		p, err := s.prefilled(q.req)
-		if err != nil {
-			return err
-		}
+		p := s.prefix[key]
 		now := time.Now()
-		if q.start.IsZero() {
-			q.start = now.Add(-p.dur) // a shared prefill: charged as if it were its own
-		}
+		q.start = now.Add(-p.dur) // its prefill, as if it had been its own, up to now
 		q.sampler = newSampler(s.dec, s.reqs[q.req].Seed)
 		q.n = len(q.prompt)
 		done := s.push(q, q.sampler.next(p.logits), now)
 		p.pending--
 		if !done {
-			s.place(q, p.cache, b)
+			s.place(q, p, b)
 		}
 		if p.pending == 0 {
-			s.st.release(p.cache)
-			delete(s.prefix, s.keys[q.req])
+			s.drop(key)
 		}
 		if done {
 			if err := s.finish(q); err != nil {
@@ -263,62 +279,133 @@ func (s *scheduler) admit(ctx context.Context) error {
 	return nil
 }
 
-// prefilled returns request i's prompt prefilled: from an earlier request with the same prompt, or by
-// running the prompt alone now. The prefill's time and tokens are charged in equal parts to every
-// request with that prompt.
-func (s *scheduler) prefilled(i int) (*prefix, error) {
-	if p, ok := s.prefix[s.keys[i]]; ok {
-		return p, nil
+// drop forgets a prefilled prompt, and its prefill batch's cache once no prompt of it is wanted.
+func (s *scheduler) drop(key string) {
+	p := s.prefix[key]
+	delete(s.prefix, key)
+	if p.pb.users--; p.pb.users == 0 {
+		s.st.release(p.pb.cache)
 	}
-	q := s.seqs[i]
-	s.charge(nil) // the time since the last step belongs to the rows that were live then
-	q.start = time.Now()
-	logits, cache, err := s.prefill(q.prompt)
-	if err != nil {
-		return nil, err
-	}
-	k := s.group[s.keys[i]]
-	p := &prefix{cache: cache, logits: logits, dur: time.Since(q.start), pending: k}
-	if k > 1 {
-		p.logits = slices.Clone(logits) // the step's buffer is reused by the next call
-	}
-	s.prefix[s.keys[i]] = p
-	s.stats.Prefills++
-	s.stats.PrefillTokens += len(q.prompt)
-	for j, key := range s.keys {
-		if key == s.keys[i] {
-			s.shares[j].PrefillTokens += float64(len(q.prompt)) / float64(k)
-			s.shares[j].Wall += p.dur / time.Duration(k)
-		}
-	}
-	s.mark = time.Now()
-	return p, nil
 }
 
-// prefill runs one prompt alone from an empty cache: in one step or, when its logits would exceed
-// cfg.maxPrefillLogits, in chunks of columns (the cache carries the earlier chunks).
-func (s *scheduler) prefill(prompt []int) ([]float32, *kv, error) {
-	n := len(prompt)
-	chunk := n
-	if s.cfg.maxPrefillLogits > 0 && s.cfg.vocab > 0 {
-		chunk = min(max(s.cfg.maxPrefillLogits/s.cfg.vocab, 1), n)
-	}
-	ids := make([]int64, n)
-	positions := make([]int64, n)
-	mask := make([]int64, n)
-	for j, id := range prompt {
-		ids[j], positions[j], mask[j] = int64(id), int64(j), 1
-	}
-	cache := s.st.alloc(1, 0)
-	var logits []float32
-	for c0 := 0; c0 < n; c0 += chunk {
-		c1 := min(c0+chunk, n)
-		var err error
-		if logits, cache, err = s.st.step(cache, ids[c0:c1], mask[:c1], positions[c0:c1], c1-c0); err != nil {
-			return nil, nil, err
+// Prefill batches: prompts of similar lengths go together while the padding stays under a quarter of
+// the tokens fed and the batch under maxPrefillBatchTokens.
+const maxPrefillBatchTokens = 2048
+
+// prefillNext prefills the prompts of the next `free` waiting requests that are not prefilled yet.
+func (s *scheduler) prefillNext(free int) error {
+	var todo []int // one request per distinct prompt
+	seen := map[string]bool{}
+	for j := s.next; j < len(s.reqs) && j < s.next+free; j++ {
+		if _, ok := s.prefix[s.keys[j]]; !ok && !seen[s.keys[j]] {
+			seen[s.keys[j]] = true
+			todo = append(todo, j)
 		}
 	}
-	return logits, cache, nil
+	slices.SortStableFunc(todo, func(a, b int) int { return len(s.seqs[b].prompt) - len(s.seqs[a].prompt) })
+	for len(todo) > 0 {
+		width, tokens, n := len(s.seqs[todo[0]].prompt), 0, 0
+		for n < len(todo) {
+			l := len(s.seqs[todo[n]].prompt)
+			if n > 0 && ((n+1)*width*4 > 5*(tokens+l) || (n+1)*width > maxPrefillBatchTokens || !s.canBatchPrefill(n+1, width)) {
+				break
+			}
+			tokens += l
+			n++
+		}
+		if err := s.prefillBatch(todo[:n], width); err != nil {
+			return err
+		}
+		todo = todo[n:]
+	}
+	return nil
+}
+
+// canBatchPrefill: GroupQueryAttention takes a prompt of more than one row only in one step (ONNX
+// Runtime refuses a later chunk for batch > 1), so a batch whose logits need chunks is not formed.
+func (s *scheduler) canBatchPrefill(rows, width int) bool {
+	return !s.cfg.leftAligned || s.chunk(rows, width) == width
+}
+
+// chunk is how many columns of a prefill of rows x width one step may feed (cfg.maxPrefillLogits).
+func (s *scheduler) chunk(rows, width int) int {
+	if s.cfg.maxPrefillLogits <= 0 || s.cfg.vocab <= 0 {
+		return width
+	}
+	return min(max(s.cfg.maxPrefillLogits/(rows*s.cfg.vocab), 1), width)
+}
+
+// prefillBatch prefills the prompts of requests idx together, padded to width: left-padded when rows
+// are right-aligned (each prompt then sits in the batch exactly as it will in the batch cache), right-
+// padded for GroupQueryAttention (each row's keys are its first sum(mask) columns; its logits are read
+// at its own last position). Its wall time and tokens are charged to every request with one of these
+// prompts, each prompt's part in proportion to its length.
+func (s *scheduler) prefillBatch(idx []int, width int) error {
+	s.charge(nil) // the time since the last step belongs to the rows that were live then
+	t0 := time.Now()
+	n := len(idx)
+	ids := make([]int64, n*width)
+	positions := make([]int64, n*width)
+	mask := make([]int64, n*width)
+	var last []int
+	tokens := 0
+	for r, i := range idx {
+		prompt := s.seqs[i].prompt
+		tokens += len(prompt)
+		off := s.offset(width, len(prompt))
+		for j := range width {
+			ids[r*width+j] = int64(s.cfg.padID)
+		}
+		for j, id := range prompt {
+			ids[r*width+off+j], positions[r*width+off+j], mask[r*width+off+j] = int64(id), int64(j), 1
+		}
+		if s.cfg.leftAligned {
+			last = append(last, len(prompt)-1)
+		}
+	}
+	cache := s.st.alloc(n, 0)
+	chunk := s.chunk(n, width)
+	var logits []float32
+	subIDs, subPos, subMask := make([]int64, 0, n*chunk), make([]int64, 0, n*chunk), make([]int64, 0, n*width)
+	for c0 := 0; c0 < width; c0 += chunk {
+		c1 := min(c0+chunk, width)
+		subIDs, subPos, subMask = subIDs[:0], subPos[:0], subMask[:0]
+		for r := range n {
+			subIDs = append(subIDs, ids[r*width+c0:r*width+c1]...)
+			subPos = append(subPos, positions[r*width+c0:r*width+c1]...)
+			subMask = append(subMask, mask[r*width:r*width+c1]...)
+		}
+		var lastHere []int // the rows' last positions are in the final chunk (several rows: one chunk)
+		if c1 == width && last != nil {
+			lastHere = make([]int, n)
+			for r := range last {
+				lastHere[r] = last[r] - c0
+			}
+		}
+		var err error
+		if logits, cache, err = s.st.step(cache, subIDs, subMask, subPos, c1-c0, lastHere); err != nil {
+			return err
+		}
+	}
+	dur := time.Since(t0)
+	pb := &prefillBatch{cache: cache, users: n}
+	vocab := len(logits) / n
+	for r, i := range idx {
+		key, l := s.keys[i], len(s.seqs[i].prompt)
+		k := s.group[key]
+		s.prefix[key] = &prefix{pb: pb, row: r, off: s.offset(width, l), dur: dur, pending: k,
+			logits: slices.Clone(logits[r*vocab : (r+1)*vocab])}
+		for j, kj := range s.keys {
+			if kj == key {
+				s.shares[j].PrefillTokens += float64(l) / float64(k)
+				s.shares[j].Wall += time.Duration(float64(dur) * float64(l) / float64(tokens) / float64(k))
+			}
+		}
+	}
+	s.stats.Prefills += n
+	s.stats.PrefillTokens += tokens
+	s.mark = time.Now()
+	return nil
 }
 
 // offset is the first column of a row of n positions in a cache of the given width.
@@ -329,9 +416,9 @@ func (s *scheduler) offset(width, n int) int {
 	return width - n
 }
 
-// place copies a new row's prompt cache (row 0 of src, n positions) into batch row b (a hole), or into a
-// new last row when b < 0, widening the batch first when the prompt is longer than it.
-func (s *scheduler) place(q *seqState, src *kv, b int) {
+// place copies a new row's prompt cache (p) into batch row b (a hole), or into a new last row when
+// b < 0, widening the batch first when the prompt is longer than it.
+func (s *scheduler) place(q *seqState, p *prefix, b int) {
 	rows := len(s.rows)
 	if b < 0 {
 		rows++
@@ -354,7 +441,7 @@ func (s *scheduler) place(q *seqState, src *kv, b int) {
 		s.rows = append(s.rows, q)
 	}
 	s.rows[b] = q
-	s.st.copyCols(s.cache, b, s.offset(s.cache.width, q.n), src, 0, 0, q.n)
+	s.st.copyCols(s.cache, b, s.offset(s.cache.width, q.n), p.pb.cache, p.row, p.off, q.n)
 }
 
 // relayout moves the live rows into a new cache of rows x width (rows >= len(s.rows); holes and extra
@@ -399,7 +486,7 @@ func (s *scheduler) decode() error {
 		}
 	}
 	t0 := time.Now()
-	logits, present, err := s.st.step(s.cache, s.ids, s.mask, s.positions, 1)
+	logits, present, err := s.st.step(s.cache, s.ids, s.mask, s.positions, 1, nil)
 	s.cache = nil
 	if err != nil {
 		return err

@@ -220,8 +220,8 @@ type logStep struct {
 	logits [][]float32
 }
 
-func (l *logStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
-	lg, c, err := l.stepper.step(past, ids, mask, positions, seq)
+func (l *logStep) step(past *kv, ids, mask, positions []int64, seq int, last []int) ([]float32, *kv, error) {
+	lg, c, err := l.stepper.step(past, ids, mask, positions, seq, last)
 	if err == nil {
 		l.logits = append(l.logits, append([]float32(nil), lg...))
 	}

@@ -92,7 +92,7 @@ func tensor(typ string, shape ortgo.Shape, data []byte) (ortgo.Value, error) {
 	return nil, fmt.Errorf("unsupported tensor type %s", typ)
 }
 
-func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float32, *kv, error) {
+func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []int) ([]float32, *kv, error) {
 	batch, p := past.rows, past.width
 	present := s.get(batch, p+seq)
 	var vals []ortgo.Value
@@ -165,13 +165,17 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int) ([]float
 		return nil, nil, err
 	}
 
-	// The last position's logits of each row.
+	// The logits of each row's last position (or the one last names).
 	if cap(s.last) < batch*vocab {
 		s.last = make([]float32, batch*vocab)
 	}
 	s.last = s.last[:batch*vocab]
 	for r := range batch {
-		off := ((r*seq + seq - 1) * vocab) * lsize
+		pos := seq - 1
+		if last != nil {
+			pos = last[r]
+		}
+		off := ((r*seq + pos) * vocab) * lsize
 		dst := s.last[r*vocab : (r+1)*vocab]
 		if lsize == 4 {
 			copy(dst, unsafe.Slice((*float32)(unsafe.Pointer(&s.logits[off])), vocab))
