@@ -166,7 +166,7 @@ func (f *fakeStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 		for j := range p {
 			copy(cell(present, r, j), cell(past, r, j))
 		}
-		first := p // the column of the first new key
+		first := p    // the column of the first new key
 		lq := seq - 1 // the query whose logits are returned
 		if last != nil {
 			lq = last[r]
