@@ -105,8 +105,9 @@ type seqState struct {
 	n       int // positions in the cache: prompt + generated tokens fed back
 	sampler *sampler
 	reason  string
-	// start is when its prefill began (for a shared prefill: its admission minus the prefill's
-	// duration, as if it had prefilled alone); first and last are when its first and last tokens came.
+	// start is its admission minus the duration of the prefill that gave its prompt's cache (shared by
+	// the requests with that prompt, and by the prompts prefilled in the same batch): TTFT counts that
+	// prefill as its own, not the wait before it. first and last are when its first and last tokens came.
 	start, first, last time.Time
 }
 

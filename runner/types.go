@@ -44,8 +44,10 @@ type Completion struct {
 	Text string `json:"text"`
 	// FinishReason is FinishStop or FinishLength.
 	FinishReason string `json:"finish_reason"`
-	// TTFT is the time from the start of this sequence's prefill to its first generated token. The k
-	// requests of one prompt share one prefill: each is charged the prefill's duration as its own.
+	// TTFT is the time from the start of this sequence's prefill to its first generated token: the
+	// duration of the prefill step(s) that gave its prompt's cache (shared by the k requests of one
+	// prompt and by the prompts prefilled in the same batch; each is charged it as its own) and the
+	// sampling of its first token. Waiting for a free row is not counted.
 	TTFT time.Duration `json:"ttft_ns"`
 	// Total is the time from the start of its prefill to its last token, under the load of the rows
 	// it ran beside (their decode steps and the prefills of requests admitted meanwhile).
