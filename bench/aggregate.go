@@ -27,6 +27,10 @@ type aggInput struct {
 	Host     string
 	Created  string
 	Shards   []string
+	// Tokenizer loads the tokenizer a model's token ids are decoded with (nil: LoadTokenizer); Grade
+	// regrades cut completions (nil: metrics.Grade).
+	Tokenizer TokenizerLoader
+	Grade     func(benchmark, response, gold string) metrics.Verdict
 }
 
 // bootSeed derives a bootstrap seed for one statistic from the run seed and a label.
@@ -88,6 +92,7 @@ func aggregate(in aggInput) (*Results, error) {
 		res.Provenance.Datasets[d.Name] = DatasetProv{DatasetInfo: in.Manifest.Datasets[d.Name], Kind: d.Kind,
 			Template: d.Template, Grader: d.Grader, Limit: d.Limit, Seed: d.Seed}
 	}
+	an := newAnalyzer(cfg, in.Grade, in.Tokenizer)
 	// Tasks in config order.
 	for _, m := range cfg.Models {
 		for _, d := range cfg.Datasets {
@@ -97,7 +102,7 @@ func aggregate(in aggInput) (*Results, error) {
 				if !ok {
 					continue
 				}
-				tr, err := taskResult(k, d, dec, s, cfg.Seed)
+				tr, err := taskResult(k, d, dec, s, cfg, an)
 				if err != nil {
 					return nil, err
 				}
@@ -122,7 +127,7 @@ func aggregate(in aggInput) (*Results, error) {
 				continue
 			}
 			cand := in.Samples[TaskKey{t.Model, t.Dataset, t.Decoding}]
-			c, err := compareSamples(b, base, cand, cfg.Seed, t.Model+"/"+t.Dataset+"/"+t.Decoding)
+			c, err := compareSamples(b, base, cand, cfg, t.Model+"/"+t.Dataset+"/"+t.Decoding)
 			if err != nil {
 				return nil, fmt.Errorf("%s against %s: %w", TaskKey{t.Model, t.Dataset, t.Decoding}, b, err)
 			}
@@ -140,7 +145,7 @@ func aggregate(in aggInput) (*Results, error) {
 				continue
 			}
 			label := "overall/" + m.Name + "/" + dec.Name
-			rs, err := runStats(all, dec.Samples, bootOptions(cfg.Seed, label))
+			rs, err := runStats(all, dec.Samples, bootOptions(cfg.Seed, label), cfg.StrictThink)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", label, err)
 			}
@@ -151,7 +156,7 @@ func aggregate(in aggInput) (*Results, error) {
 					base = append(base, in.Samples[TaskKey{b, d.Name, dec.Name}]...)
 				}
 				if len(base) > 0 {
-					if o.VsBaseline, err = compareSamples(b, base, all, cfg.Seed, label); err != nil {
+					if o.VsBaseline, err = compareSamples(b, base, all, cfg, label); err != nil {
 						return nil, fmt.Errorf("%s against %s: %w", label, b, err)
 					}
 				}
@@ -164,10 +169,15 @@ func aggregate(in aggInput) (*Results, error) {
 
 // records turns samples into metrics records. Problems are keyed "dataset/problem id", so samples of
 // several datasets pool without collisions. The maj@k vote key is the grader's normalised form of the
-// extracted answer (metrics.NormalizeAnswer), so "\frac{1}{2}" and "$\frac12$" vote together.
-func records(s []Sample) []metrics.Record {
+// extracted answer (metrics.NormalizeAnswer), so "\frac{1}{2}" and "$\frac12$" vote together. With
+// strictThink a sample without </think> is incorrect and casts no vote (the DeepScaleR reward rule).
+func records(s []Sample, strictThink bool) []metrics.Record {
 	out := make([]metrics.Record, len(s))
 	for i, x := range s {
+		correct, answer := x.Correct, metrics.NormalizeAnswer(x.Extracted)
+		if strictThink && !x.ThinkClosed {
+			correct, answer = false, ""
+		}
 		var groups map[string]string
 		for _, kv := range [][2]string{{groupKeys[0], x.Level}, {groupKeys[1], x.Subject}} {
 			if kv[1] != "" {
@@ -179,7 +189,7 @@ func records(s []Sample) []metrics.Record {
 		}
 		out[i] = metrics.Record{
 			ProblemID: x.Dataset + "/" + x.ProblemID, Sample: x.Sample,
-			Correct: x.Correct, Answer: metrics.NormalizeAnswer(x.Extracted), // maj@k votes on the grader's normalised answer
+			Correct: correct, Answer: answer, // maj@k votes on the grader's normalised answer
 			CompletionTokens: x.CompletionTokens, FinishReason: x.FinishReason,
 			ThinkOpened: x.ThinkOpened, ThinkClosed: x.ThinkClosed,
 			TTFT: msDuration(x.TTFTMs), Total: msDuration(x.TotalMs),
@@ -221,8 +231,8 @@ func atKs(k int) []int {
 // of an incomplete run has too few samples for. The generation wall time (for whole-run tokens/s) is
 // the sum of each sample's share of its batch's wall time, so it is exact for any set of whole batches,
 // a resumed run's included; samples written before batch_wall_ms existed leave it unknown (0).
-func runStats(s []Sample, k int, boot metrics.BootstrapOptions) (metrics.RunStats, error) {
-	recs := records(s)
+func runStats(s []Sample, k int, boot metrics.BootstrapOptions, strictThink bool) (metrics.RunStats, error) {
+	recs := records(s, strictThink)
 	var wallMs float64
 	for _, x := range s {
 		if x.BatchSize <= 0 || x.BatchWallMs <= 0 {
@@ -244,8 +254,11 @@ func runStats(s []Sample, k int, boot metrics.BootstrapOptions) (metrics.RunStat
 	return metrics.Aggregate(recs, metrics.AggregateOptions{K: ks, Bootstrap: boot, GroupBy: groupKeys, Wall: msDuration(wallMs)})
 }
 
-func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, runSeed uint64) (TaskResult, error) {
-	rs, err := runStats(s, dec.Samples, bootOptions(runSeed, "task/"+k.String()))
+// taskResult is one task's results: metrics.Aggregate over its samples, then (with an analyzer) the
+// analyses of analysis.go.
+func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, cfg *Config, an *analyzer) (TaskResult, error) {
+	boot := bootOptions(cfg.Seed, "task/"+k.String())
+	rs, err := runStats(s, dec.Samples, boot, cfg.StrictThink)
 	if err != nil {
 		return TaskResult{}, fmt.Errorf("%s: %w", k, err)
 	}
@@ -254,18 +267,42 @@ func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, runSeed 
 		avg := rs.Accuracy.Estimate
 		t.AvgAtK = &avg
 	}
+	if an != nil {
+		if err := an.analyze(&t, k, d, dec, s, boot); err != nil {
+			return TaskResult{}, err
+		}
+	}
 	return t, nil
 }
 
 // compareSamples compares cand against base on the problems both have (metrics.IntersectProblems,
-// then metrics.CompareRecords).
-func compareSamples(baseline string, base, cand []Sample, runSeed uint64, label string) (*Comparison, error) {
-	b, c, bo, co := metrics.IntersectProblems(records(base), records(cand))
-	mc, err := metrics.CompareRecords(b, c, metrics.CompareOptions{Bootstrap: bootOptions(runSeed, "vs/"+label)})
+// then metrics.CompareRecords, metrics.CompareLengths and, for more than one candidate sample per
+// problem, metrics.CompareEqualSpend).
+func compareSamples(baseline string, base, cand []Sample, cfg *Config, label string) (*Comparison, error) {
+	b, c, bo, co := metrics.IntersectProblems(records(base, cfg.StrictThink), records(cand, cfg.StrictThink))
+	mc, err := metrics.CompareRecords(b, c, metrics.CompareOptions{Bootstrap: bootOptions(cfg.Seed, "vs/"+label)})
 	if err != nil {
 		return nil, err
 	}
-	return &Comparison{Baseline: baseline, BaselineOnly: bo, CandidateOnly: co, Comparison: mc}, nil
+	out := &Comparison{Baseline: baseline, BaselineOnly: bo, CandidateOnly: co, Comparison: mc}
+	if len(b) == 0 {
+		return out, nil
+	}
+	f, err := metrics.CompareLengths(b, c, groupKeys[0], bootOptions(cfg.Seed, "fair/"+label))
+	if err != nil {
+		return nil, err
+	}
+	out.ReductionCommonlySolved = &f.CommonlySolved
+	out.ReductionByLevel, out.ReductionByBasePassRate, out.ReductionByBaseLengthQuintile = f.ByLevel, f.ByBasePassRate, f.ByBaseLengthQuintile
+	out.CorrectAndShorter = &f.CorrectAndShorter
+	if minSamplesPerProblem(c) > 1 {
+		e, err := metrics.CompareEqualSpend(b, c, bootOptions(cfg.Seed, "spend/"+label))
+		if err != nil {
+			return nil, err
+		}
+		out.EqualSpend = &e
+	}
+	return out, nil
 }
 
 // countProblems is the number of distinct problems among samples of one task.

@@ -23,6 +23,9 @@ type CompareRow struct {
 	TokensA   float64          `json:"mean_tokens_a"`
 	TokensB   float64          `json:"mean_tokens_b"`
 	Change    *Comparison      `json:"change"`
+	// TaskA and TaskB are each side's full task results (budget curves, overthinking, ...).
+	TaskA *TaskResult `json:"task_a,omitempty"`
+	TaskB *TaskResult `json:"task_b,omitempty"`
 }
 
 // CompareSide names one side of a comparison: a results directory and a model in it ("" = its only
@@ -52,6 +55,12 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 		}
 	}
 	cfg := a.Dir.Manifest.Config
+	anA := newAnalyzer(cfg, nil, a.Dir.Tokenizer)
+	cfgB := b.Dir.Manifest.Config
+	anB := anA
+	if b.Dir.Path != a.Dir.Path {
+		anB = newAnalyzer(cfgB, nil, b.Dir.Tokenizer)
+	}
 	var rows []CompareRow
 	for _, d := range cfg.Datasets {
 		for _, dec := range cfg.Decoding {
@@ -64,21 +73,31 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 			if a.Dir.Path != b.Dir.Path {
 				la, lb = a.Dir.Path+":"+a.Model, b.Dir.Path+":"+b.Model
 			}
-			ta, err := taskResult(TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg.Seed)
+			ta, err := taskResult(TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg, anA)
 			if err != nil {
 				return nil, err
 			}
-			tb, err := taskResult(TaskKey{b.Model, d.Name, dec.Name}, d, dec, sb, cfg.Seed)
+			// B's own dataset and decoding entries (same names), in case its directory's differ.
+			db, decB := d, dec
+			if x, ok := cfgB.Dataset(d.Name); ok {
+				db = x
+			}
+			if x, ok := cfgB.DecodingByName(dec.Name); ok {
+				decB = x
+			}
+			bcfg := *cfgB
+			bcfg.Seed, bcfg.StrictThink = cfg.Seed, cfg.StrictThink // one seed and one think grading for both sides
+			tb, err := taskResult(TaskKey{b.Model, d.Name, dec.Name}, db, decB, sb, &bcfg, anB)
 			if err != nil {
 				return nil, err
 			}
-			change, err := compareSamples(la, sa, sb, cfg.Seed, b.Model+"/"+d.Name+"/"+dec.Name) // the label the report uses: the same intervals
+			change, err := compareSamples(la, sa, sb, cfg, b.Model+"/"+d.Name+"/"+dec.Name) // the label the report uses: the same intervals
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", d.Name, dec.Name, err)
 			}
 			rows = append(rows, CompareRow{Dataset: d.Name, Decoding: dec.Name, A: la, B: lb,
 				AccuracyA: ta.Accuracy, AccuracyB: tb.Accuracy, TokensA: ta.Length.All.Mean, TokensB: tb.Length.All.Mean,
-				Change: change})
+				Change: change, TaskA: &ta, TaskB: &tb})
 		}
 	}
 	if len(rows) == 0 {

@@ -231,7 +231,8 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		}
 	}
 	res, err := aggregate(aggInput{Manifest: man, Samples: samples, Expected: expected,
-		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards})
+		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards,
+		Tokenizer: deps.Tokenizer, Grade: deps.Grade})
 	if err != nil {
 		return sum, err
 	}
@@ -390,6 +391,7 @@ func makeSample(k TaskKey, w work, prompt string, c runner.Completion, grader st
 		FinishReason: c.FinishReason, Gold: w.p.Problem.Gold,
 		Extracted: v.Extracted, Correct: v.Correct, Rule: v.Rule, Reason: v.Reason,
 		ThinkOpened: v.ThinkOpened, ThinkClosed: v.ThinkClosed,
+		PromptIDs: c.PromptIDs, CompletionIDs: c.IDs,
 		TTFTMs: ms(c.TTFT), TotalMs: ms(c.Total), PerTokenMs: ms(c.PerToken()),
 	}
 }

@@ -43,6 +43,12 @@ type Sample struct {
 	ThinkOpened bool   `json:"think_opened,omitempty"`
 	ThinkClosed bool   `json:"think_closed,omitempty"`
 
+	// PromptIDs and CompletionIDs are the token ids fed to the model and generated (the EOS id that
+	// stopped the sequence included): budget curves, think/answer splits and first-correct positions are
+	// computed on them, never on re-tokenised text. Samples written before they existed have none.
+	PromptIDs     []int `json:"prompt_ids,omitempty"`
+	CompletionIDs []int `json:"completion_ids,omitempty"`
+
 	TTFTMs     float64 `json:"ttft_ms"`
 	TotalMs    float64 `json:"total_ms"`
 	PerTokenMs float64 `json:"per_token_ms"`
