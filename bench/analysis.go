@@ -68,7 +68,9 @@ func cutAtStop(text string, stops []string) string {
 }
 
 // tokenText is one sample's ids with the text they decode to, for cutting the completion at a token
-// budget and for mapping byte offsets of its text to token counts.
+// budget and for mapping byte offsets of its text to token counts. When every token's own text (its
+// piece) concatenates to the completion, prefixes are slices of the text (fast); otherwise each prefix
+// is decoded with the prompt in front, exactly as the runner decodes a completion.
 type tokenText struct {
 	tok        TextDecoder
 	prompt     []int
@@ -98,18 +100,34 @@ func newTokenText(tok TextDecoder, prompt, ids []int, pieces []string) *tokenTex
 		pos += len(p)
 		ends[t] = pos
 	}
-	if pos == len(x.full) {
-		x.ends = ends
+	if pos != len(x.full) {
+		return x
 	}
+	// The pieces add up: a prefix of the ids decodes to the same prefix of the text (as it must for
+	// Hugging Face's decoders when each token's text stands alone). Checked once per sample, halfway.
+	if h := len(ids) / 2; h > 0 && x.decodePrefix(h) != x.full[:ends[h-1]] {
+		return x
+	}
+	x.ends = ends
 	return x
 }
 
 // prefix is the text of the first n tokens, as the runner would have produced it with max_new_tokens n
 // (before the stop-string cut).
 func (x *tokenText) prefix(n int) string {
-	if n >= len(x.ids) {
+	switch {
+	case n >= len(x.ids):
 		return x.full
+	case n <= 0:
+		return ""
+	case x.ends != nil:
+		return x.full[:x.ends[n-1]]
 	}
+	return x.decodePrefix(n)
+}
+
+// decodePrefix decodes the first n tokens after the prompt, as the runner does.
+func (x *tokenText) decodePrefix(n int) string {
 	return completionText(x.tok, x.prompt, x.promptText, x.ids[:n])
 }
 
@@ -344,7 +362,15 @@ func (a *analyzer) analyze(t *TaskResult, k TaskKey, d DatasetSpec, dec Decoding
 	tk := metrics.ThinkTokenStats(reasoning)
 	t.ThinkTokens = &tk
 
-	// Accuracy at every budget: a completion longer than B is cut to its first B tokens and graded again.
+	return a.budgetCurve(t, k, d, dec, s, recs, texts, boot)
+}
+
+// budgetCurve fills t's budget curve and budget-to-reach: a completion longer than a budget B is cut to
+// its first B tokens (decoded as the runner would have, stop strings applied) and graded again.
+func (a *analyzer) budgetCurve(t *TaskResult, k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, recs []metrics.Record,
+	texts []*tokenText, boot metrics.BootstrapOptions) error {
+	var err error
+	info := t.Analysis
 	budgets := metrics.BudgetGrid(dec.MaxNewTokens, a.cfg.Budgets)
 	info.Budgets = budgets
 	var regraded atomic.Int64

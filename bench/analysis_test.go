@@ -2,10 +2,12 @@ package bench
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/acoer/acoer-bench/metrics"
+	"github.com/acoer/acoer-bench/runner/tokenizer"
 )
 
 // byteTok is a byte-level test tokenizer: id b < 256 is the byte b, 256 is a special EOS token. Invalid
@@ -40,6 +42,43 @@ func byteIDs(s string) []int {
 		ids[i] = int(s[i])
 	}
 	return ids
+}
+
+// Real tokenizers (make testdata): the fast path's prefixes, slices of the decoded text, equal the
+// runner's decoding of every prefix of the ids, on text with characters that span tokens.
+func TestTokenTextRealTokenizers(t *testing.T) {
+	text := "<think>\nLet x = 2 — café, naïve, 数学 ≤ 5, emoji 🙂; so x² = 4.\n\nWait, √4 = 2.\n</think>\n\nThe answer is $\\boxed{4}$."
+	for _, name := range []string{"qwen3", "llama3", "deepseek_v3", "llama2"} {
+		tok, err := tokenizer.Load(filepath.Join("..", ".cache", "tokenizers", name))
+		if err != nil {
+			t.Logf("%s: %v (make testdata)", name, err)
+			continue
+		}
+		prompt := tok.Encode("Question: what is x^2?\nAnswer:", false)
+		ids := tok.Encode(text, false)
+		pieces := make([]string, 0)
+		for _, id := range ids {
+			for len(pieces) <= id {
+				pieces = append(pieces, "")
+			}
+			pieces[id] = tok.Decode([]int{id}, true)
+		}
+		x := newTokenText(tok, prompt, ids, pieces)
+		pt := tok.Decode(prompt, true)
+		for n := 0; n <= len(ids); n++ {
+			if got, want := x.prefix(n), completionText(tok, prompt, pt, ids[:n]); got != want {
+				t.Fatalf("%s (fast path %v): prefix(%d) = %q, want %q", name, x.ends != nil, n, got, want)
+			}
+		}
+		for p := 0; p <= len(x.full); p++ {
+			n := x.tokensAt(p)
+			if !strings.HasPrefix(completionText(tok, prompt, pt, ids[:n]), x.full[:p]) || (n > 0 && p < len(x.full) &&
+				strings.HasPrefix(completionText(tok, prompt, pt, ids[:n-1]), x.full[:p])) {
+				t.Fatalf("%s: tokensAt(%d) = %d is not the fewest tokens that cover it", name, p, n)
+			}
+		}
+		t.Logf("%s: %d tokens, fast path %v", name, len(ids), x.ends != nil)
+	}
 }
 
 func TestTokenTextPositions(t *testing.T) {
@@ -79,9 +118,11 @@ func TestTokenTextPositions(t *testing.T) {
 				t.Errorf("%s: tokensAt(%d) = %d, want %d", c.name, p, got, want)
 			}
 		}
-		// The prefix is what a run with that token limit would have produced.
-		if got, want := x.prefix(3), c.tok.Decode(append(byteIDs(c.prompt), ids[:3]...), true)[len(c.tok.Decode(byteIDs(c.prompt), true)):]; got != want {
-			t.Errorf("%s: prefix(3) = %q, want %q", c.name, got, want)
+		// Every prefix is what a run with that token limit would have produced.
+		for n := 0; n <= len(ids); n++ {
+			if got, want := x.prefix(n), completionText(c.tok, byteIDs(c.prompt), c.tok.Decode(byteIDs(c.prompt), true), ids[:n]); got != want {
+				t.Errorf("%s: prefix(%d) = %q, want %q", c.name, n, got, want)
+			}
 		}
 	}
 	if got := cutAtStop("a STOP b STOP", []string{"STOP", "", "b"}); got != "a STOP" {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -80,6 +81,7 @@ func BudgetCurve(records []Record, budgets []int, at BudgetVerdict, opt Bootstra
 		return nil, errors.New("budget curve: no verdict function")
 	}
 	out := make([]BudgetPoint, 0, len(budgets))
+	accs := make([][]float64, 0, len(budgets))
 	recs := make([]Record, len(records))
 	tokens := make([]int, len(records))
 	for _, b := range budgets {
@@ -102,17 +104,61 @@ func BudgetCurve(records []Record, budgets []int, at BudgetVerdict, opt Bootstra
 		if err != nil {
 			return nil, fmt.Errorf("budget curve: %w", err)
 		}
-		p := BudgetPoint{Budget: b, MeanTokens: LengthStats(tokens).Mean, Truncation: NewRate(cut, len(records)), Changed: changed}
-		if len(ps) > 0 {
-			if p.Accuracy, err = BootstrapAvgAtK(statsVerdicts(ps), opt); err != nil {
-				return nil, fmt.Errorf("budget curve at %d: %w", b, err)
-			}
-		} else {
-			p.Accuracy = BootstrapMean(nil, opt)
-		}
-		out = append(out, p)
+		accs = append(accs, ProblemAccuracies(statsVerdicts(ps)))
+		out = append(out, BudgetPoint{Budget: b, MeanTokens: LengthStats(tokens).Mean, Truncation: NewRate(cut, len(records)), Changed: changed})
+	}
+	for j, iv := range bootstrapMeans(accs, opt) {
+		out[j].Accuracy = iv
 	}
 	return out, nil
+}
+
+// bootstrapMeans is BootstrapMean of each of xss (of equal lengths, finite values) with one draw of the
+// resamples for all of them: the same intervals as separate calls with opt, at the cost of one draw.
+// Other input falls back to separate calls.
+func bootstrapMeans(xss [][]float64, opt BootstrapOptions) []Interval {
+	out := make([]Interval, len(xss))
+	if len(xss) == 0 {
+		return out
+	}
+	n := len(xss[0])
+	shared := n > 0
+	for _, xs := range xss {
+		if len(xs) != n || len(statsFiniteOnly(xs)) != n {
+			shared = false
+		}
+	}
+	if !shared {
+		for k, xs := range xss {
+			out[k] = BootstrapMean(xs, opt)
+		}
+		return out
+	}
+	o := opt.statsNormalized()
+	r := rand.New(rand.NewPCG(o.Seed, statsPCGStream))
+	idx := make([]int, n)
+	reps := make([][]float64, len(xss))
+	for k := range reps {
+		reps[k] = make([]float64, 0, o.B)
+	}
+	for b := 0; b < o.B; b++ {
+		for i := range idx {
+			idx[i] = r.IntN(n)
+		}
+		for k, vals := range xss {
+			s := 0.0
+			for _, i := range idx {
+				s += vals[i]
+			}
+			reps[k] = append(reps[k], s/float64(n))
+		}
+	}
+	for k, vals := range xss {
+		s := statsSortedClean(reps[k])
+		out[k] = Interval{Estimate: Mean(vals), Level: o.Level, Method: MethodBootstrapPercentile, B: o.B, Seed: o.Seed, N: n,
+			Low: statsPercentileSorted(s, 100*(1-o.Level)/2), High: statsPercentileSorted(s, 100*(1+o.Level)/2)}
+	}
+	return out
 }
 
 // BudgetAccuracy is the avg@k point estimate of records at one budget (BudgetCurve's Accuracy.Estimate,

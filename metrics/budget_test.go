@@ -203,3 +203,21 @@ func TestBudgetToReach(t *testing.T) {
 		t.Errorf("empty curve: %v, %v", got, err)
 	}
 }
+
+func TestBootstrapMeansSharesDraws(t *testing.T) {
+	xss := [][]float64{{0, 1, 1, 0, 1}, {1, 1, 1, 1, 1}, {0.5, 0.25, 0, 1, 0.75}}
+	opt := BootstrapOptions{B: 300, Seed: 9}
+	got := bootstrapMeans(xss, opt)
+	for k, xs := range xss {
+		if want := BootstrapMean(xs, opt); got[k] != want {
+			t.Errorf("%v: %+v, want %+v (BootstrapMean)", xs, got[k], want)
+		}
+	}
+	// Unequal lengths and empty input fall back to separate calls.
+	odd := [][]float64{{1, 0}, {1, 0, 1}, nil}
+	for k, iv := range bootstrapMeans(odd, opt) {
+		if want := BootstrapMean(odd[k], opt); iv != want {
+			t.Errorf("fallback %v: %+v, want %+v", odd[k], iv, want)
+		}
+	}
+}

@@ -49,17 +49,32 @@ type Step struct {
 	Think bool `json:"think"`
 }
 
-// stepBreakRE matches a paragraph break: a newline, optional blanks, and another newline.
-var stepBreakRE = regexp.MustCompile(`\n[ \t\r]*\n\s*`)
-
 // SplitSteps splits a completion into steps at paragraph breaks (blank lines) and after every
 // </think>, so the thinking and the answer never share a step. Steps that hold only white space are
 // left out; a completion without any break is one step.
 func SplitSteps(text string) []Step {
 	thinkEnd, state := ThinkSplit(text)
 	var cuts [][2]int // [end of a step, start of the next]
-	for _, loc := range stepBreakRE.FindAllStringIndex(text, -1) {
-		cuts = append(cuts, [2]int{loc[0], loc[1]})
+	for i := 0; i < len(text); {
+		j := strings.IndexByte(text[i:], '\n')
+		if j < 0 {
+			break
+		}
+		start := i + j
+		// a paragraph break: this newline, blanks, another newline, then any white space
+		k := start + 1
+		for k < len(text) && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r') {
+			k++
+		}
+		if k < len(text) && text[k] == '\n' {
+			for k < len(text) && isSpaceByte(text[k]) {
+				k++
+			}
+			cuts = append(cuts, [2]int{start, k})
+			i = k
+			continue
+		}
+		i = start + 1
 	}
 	// </think> ends a step too.
 	for off := 0; ; {
@@ -126,8 +141,8 @@ type Candidate struct {
 	Correct bool   `json:"correct"`
 }
 
-// candEqualsRE matches a step that ends with "= X" (X up to 48 bytes without another "=").
-var candEqualsRE = regexp.MustCompile(`=\s*([^=\n]{1,48}?)[\s.,;:!]*(?:\$\$|\$|\\\]|\\\))?[\s.,;:!]*$`)
+// candEqualsRE matches the end of a step from its last "=": "= X" with X up to 48 bytes.
+var candEqualsRE = regexp.MustCompile(`^=\s*([^=\n]{1,48}?)[\s.,;:!]*(?:\$\$|\$|\\\]|\\\))?[\s.,;:!]*$`)
 
 var (
 	// candNumberRE is a numeric "= X": a number, optionally a currency sign before and one unit word after.
@@ -171,9 +186,9 @@ func stepAnswer(s string, numeric bool) (string, string) {
 	if a := gradeAfterLast(s, "answer", gradeAnswerIsRe, numeric); a != "" {
 		return a, CandidateAnswerIs
 	}
-	if strings.Contains(s, "=") {
-		line := s[strings.LastIndexByte(s, '\n')+1:]
-		if m := candEqualsRE.FindStringSubmatch(line); m != nil {
+	line := s[strings.LastIndexByte(s, '\n')+1:]
+	if eq := strings.LastIndexByte(line, '='); eq >= 0 && len(line)-eq <= 64 {
+		if m := candEqualsRE.FindStringSubmatch(line[eq:]); m != nil {
 			x := strings.TrimSpace(strings.Trim(strings.TrimSpace(m[1]), "$"))
 			if numeric {
 				if n := candNumberRE.FindStringSubmatch(x); n != nil {

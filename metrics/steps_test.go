@@ -171,3 +171,30 @@ func TestAnalyzeCompletion(t *testing.T) {
 		t.Errorf("never correct: %+v", c)
 	}
 }
+
+// FuzzAnalyzeCompletion: any model output analyses without a panic, with steps in order inside the
+// text and offsets in range.
+func FuzzAnalyzeCompletion(f *testing.F) {
+	for _, s := range []string{"<think>\nSo 1+1 = 2.\n\nWait.\n</think>\n\nThe answer is \\boxed{2}.", "= 5", "\n\n\n", "</think></think><think>",
+		"x = \\frac{1}{2}\n \n\\boxed{", "The answer is $1,000$. Hmm, let me double-check"} {
+		f.Add(s, "2")
+	}
+	f.Fuzz(func(t *testing.T, text, gold string) {
+		a := AnalyzeCompletion("math", text, gold, false, DefaultReflectionMarkers)
+		prev := 0
+		for _, st := range SplitSteps(text) {
+			if st.Start < prev || st.End <= st.Start || st.End > len(text) {
+				t.Fatalf("step %+v after %d in %d bytes", st, prev, len(text))
+			}
+			prev = st.End
+		}
+		if a.ThinkEnd < 0 || a.ThinkEnd > len(text) || a.FirstCorrectEnd > len(text) || a.Steps < len(a.Candidates) {
+			t.Fatalf("analysis %+v of %d bytes", a, len(text))
+		}
+		for _, m := range a.Markers {
+			if m < 0 || m >= len(text) {
+				t.Fatalf("marker at %d of %d", m, len(text))
+			}
+		}
+	})
+}
