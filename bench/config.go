@@ -400,7 +400,7 @@ func (v *validator) applyPresets(c *Config) {
 			for _, p := range DecodingPresets {
 				names = append(names, p.Name)
 			}
-			v.fail(v.line("decoding", i, "preset"), "decoding %d: preset %q: want one of %s", i, d.Preset, strings.Join(names, ", "))
+			v.fail(v.line("decoding", i, "preset"), "decoding[%d]: preset %q: want one of %s", i, d.Preset, strings.Join(names, ", "))
 			continue
 		}
 		set := func(key string) bool { return v.has("decoding", i, key) }
