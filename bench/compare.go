@@ -122,22 +122,40 @@ func modelsOf(d *Dir) []string {
 // WriteCompare renders comparison rows as a table, md or json.
 func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 	header := []string{"Dataset", "Decoding", "Paired n", "Accuracy A %", "Accuracy B %", "Δ accuracy pp [95% CI]", "Relative %",
-		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p", "Test", "AES"}
+		"Tokens A", "Tokens B", "Token reduction % [CI]", "Reduction, commonly solved %", "Correct & shorter %", "Latency change % [CI]", "p", "Test", "AES"}
 	var body [][]string
 	for _, r := range rows {
 		c := r.Change
+		common, shorter := noValue, ivPctShort(c.CorrectAndShorter)
+		if c.ReductionCommonlySolved != nil {
+			common = reductionCell(c.ReductionCommonlySolved.AllCorrect)
+		}
 		body = append(body, []string{r.Dataset, r.Decoding, strconv.Itoa(c.Problems), ivPct(r.AccuracyA), ivPct(r.AccuracyB),
 			ivSigned(c.Accuracy.DeltaCI, 1), relPct(c.Accuracy.RelativePct), num(r.TokensA, 1), num(r.TokensB, 1),
-			reductionPct(c.Tokens), ivSigned(c.Latency.ChangePct, 1), pValue(c), c.Accuracy.Test.Method, aes(c)})
+			reductionPct(c.Tokens), common, shorter, ivSigned(c.Latency.ChangePct, 1), pValue(c), c.Accuracy.Test.Method, aes(c)})
 	}
+	sides := compareResults(rows)
 	switch format {
 	case "table", "":
 		fmt.Fprintf(w, "B = %s against A = %s\n", rows[0].B, rows[0].A)
-		return writeRowsTable(w, header, body)
+		if err := writeRowsTable(w, header, body); err != nil {
+			return err
+		}
+		for _, sec := range analysisSections(sides) {
+			fmt.Fprintf(w, "\n%s: %s\n", sec.Title, sec.Note)
+			if err := writeRowsTable(w, sec.Header, sec.Body); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "md", "markdown":
 		var b strings.Builder
 		fmt.Fprintf(&b, "**B** = %s against **A** = %s\n\n", mdEscape(rows[0].B), mdEscape(rows[0].A))
 		mdTable(&b, header, body)
+		for _, sec := range analysisSections(sides) {
+			fmt.Fprintf(&b, "\n### %s\n\n_%s._\n\n", mdEscape(sec.Title), mdEscape(sec.Note))
+			mdTable(&b, sec.Header, sec.Body)
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	case "json":
@@ -146,4 +164,20 @@ func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 		return enc.Encode(rows)
 	}
 	return fmt.Errorf("unknown compare format %q (want table, md or json)", format)
+}
+
+// compareResults lays comparison rows out as results with A as the baseline (tasks labelled with each
+// side's name, B's carrying the comparison), so the analysis sections of the report render them.
+func compareResults(rows []CompareRow) *Results {
+	r := &Results{Baseline: rows[0].A}
+	for _, row := range rows {
+		if row.TaskA == nil || row.TaskB == nil {
+			continue
+		}
+		a, b := *row.TaskA, *row.TaskB
+		a.Model, b.Model = row.A, row.B
+		a.VsBaseline, b.VsBaseline = nil, row.Change
+		r.Tasks = append(r.Tasks, a, b)
+	}
+	return r
 }
