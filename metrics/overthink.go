@@ -45,9 +45,14 @@ type VerdictSplit struct {
 
 // ReflectionSummary counts reflection markers by where they occur, per 1,000 tokens of that part.
 type ReflectionSummary struct {
-	// Markers is the total count and PerSample its mean over samples.
-	Markers   int     `json:"markers"`
-	PerSample float64 `json:"per_sample"`
+	// Markers is the total count and PerSample its mean over samples; MarkersThink and MarkersAnswer
+	// split the count between the thinking part (inside <think>, or all of an unclosed one) and what
+	// follows it; MarkersAfterFirstCorrect counts those after the first correct answer.
+	Markers                  int     `json:"markers"`
+	PerSample                float64 `json:"per_sample"`
+	MarkersThink             int     `json:"markers_think"`
+	MarkersAnswer            int     `json:"markers_answer"`
+	MarkersAfterFirstCorrect int     `json:"markers_after_first_correct"`
 	// ThinkPer1k: markers in the thinking part per 1,000 thinking tokens; AnswerPer1k: after it, per
 	// 1,000 answer tokens; AfterFirstCorrectPer1k: after the first correct answer, per 1,000 tokens
 	// after it (samples that state the correct answer).
@@ -187,6 +192,7 @@ func OverthinkingStats(samples []SampleReasoning, opt BootstrapOptions) (Overthi
 	}
 	n := len(samples)
 	o.Reflection = ReflectionSummary{Markers: markers, PerSample: float64(markers) / float64(n),
+		MarkersThink: mThink, MarkersAnswer: mAnswer, MarkersAfterFirstCorrect: mAfter,
 		ThinkPer1k: per1k(mThink, tThink), AnswerPer1k: per1k(mAnswer, tAnswer), AfterFirstCorrectPer1k: per1k(mAfter, tAfter)}
 	mean := func(s float64, k int) float64 {
 		if k == 0 {

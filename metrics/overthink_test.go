@@ -61,7 +61,8 @@ func TestOverthinkingStatsHand(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if o.Samples != 4 || o.Reflection.Markers != 9 || o.OutcomeEfficiency.Correct.N != 2 || o.OutcomeEfficiency.Incorrect.N != 1 ||
+	if o.Samples != 4 || o.Reflection.Markers != 9 || o.Reflection.MarkersThink != 8 || o.Reflection.MarkersAnswer != 1 ||
+		o.Reflection.MarkersAfterFirstCorrect != 6 || o.OutcomeEfficiency.Correct.N != 2 || o.OutcomeEfficiency.Incorrect.N != 1 ||
 		o.ReflectionMarkersPer1k.Overall.N != 2 {
 		t.Errorf("counts: %+v", o)
 	}
