@@ -46,7 +46,7 @@ define check_sha
 	@echo "$(2)  $(1)" | sha256sum -c --quiet - || { echo "sha256 mismatch for $(1)" >&2; rm -f "$(1)"; exit 3; }
 endef
 
-.PHONY: build setup setup-cuda testdata test vet fmt bench run-default clean distclean
+.PHONY: build setup setup-cuda testdata test vet fmt bench run-default report-screenshot clean distclean
 
 build: $(BIN)
 
@@ -126,6 +126,24 @@ run-default: setup
 	$(BIN) run --config benchmarks.yaml --out results/default
 	$(BIN) gate --results results/default || echo "(a gate failed: see above)"
 	@echo "report: results/default/report.html (and report.md, results.json)"
+
+## report-screenshot: render the HTML report of a realistic two-model fixture (bench's TestHTMLReportFixture:
+## 60 MATH-like problems x 4 samples) and of run-default, and screenshot both with headless Chromium into
+## results/screenshot/*.png. Not part of `make test` (needs Chromium: apt-get install -y chromium).
+SHOT_DIR := $(CURDIR)/results/screenshot
+CHROMIUM ?= chromium
+report-screenshot: run-default
+	@command -v $(CHROMIUM) >/dev/null || { echo "report-screenshot needs Chromium: apt-get install -y chromium (or CHROMIUM=path)" >&2; exit 2; }
+	@mkdir -p $(SHOT_DIR)
+	ACOER_HTML_OUT=$(SHOT_DIR)/fixture.html $(GO) test -count=1 -run '^TestHTMLReportFixture$$' ./bench
+	cp results/default/report.html $(SHOT_DIR)/default.html
+	@for f in fixture default; do \
+	  profile=$$(mktemp -d); \
+	  timeout 120 $(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync --user-data-dir=$$profile --window-size=1400,5200 \
+	    --screenshot=$(SHOT_DIR)/$$f.png file://$(SHOT_DIR)/$$f.html >/dev/null 2>&1 || { rm -rf $$profile; echo "chromium failed on $$f.html" >&2; exit 3; }; \
+	  rm -rf $$profile; echo "screenshot: $(SHOT_DIR)/$$f.png"; \
+	done
 
 ## goldens: regenerate runner/tokenizer's golden files from the Hugging Face reference implementations
 ## (npm tokenizers@0.23.2 and @huggingface/jinja, installed into the git-ignored

@@ -27,6 +27,10 @@ type aggInput struct {
 	Host     string
 	Created  string
 	Shards   []string
+	// Tokenizer loads the tokenizer a model's token ids are decoded with (nil: LoadTokenizer); Grade
+	// regrades cut completions (nil: metrics.Grade).
+	Tokenizer TokenizerLoader
+	Grade     func(benchmark, response, gold string) metrics.Verdict
 }
 
 // bootSeed derives a bootstrap seed for one statistic from the run seed and a label.
@@ -88,6 +92,7 @@ func aggregate(in aggInput) (*Results, error) {
 		res.Provenance.Datasets[d.Name] = DatasetProv{DatasetInfo: in.Manifest.Datasets[d.Name], Kind: d.Kind,
 			Template: d.Template, Grader: d.Grader, Limit: d.Limit, Seed: d.Seed}
 	}
+	an := newAnalyzer(cfg, in.Grade, in.Tokenizer)
 	// Tasks in config order.
 	for _, m := range cfg.Models {
 		for _, d := range cfg.Datasets {
@@ -97,7 +102,7 @@ func aggregate(in aggInput) (*Results, error) {
 				if !ok {
 					continue
 				}
-				tr, err := taskResult(k, d, dec, s, cfg.Seed)
+				tr, err := taskResult(k, d, dec, s, cfg, an)
 				if err != nil {
 					return nil, err
 				}
@@ -122,7 +127,7 @@ func aggregate(in aggInput) (*Results, error) {
 				continue
 			}
 			cand := in.Samples[TaskKey{t.Model, t.Dataset, t.Decoding}]
-			c, err := compareSamples(b, base, cand, cfg.Seed, t.Model+"/"+t.Dataset+"/"+t.Decoding)
+			c, err := compareSamples(b, base, cand, cfg, t.Model+"/"+t.Dataset+"/"+t.Decoding)
 			if err != nil {
 				return nil, fmt.Errorf("%s against %s: %w", TaskKey{t.Model, t.Dataset, t.Decoding}, b, err)
 			}
@@ -144,7 +149,7 @@ func aggregate(in aggInput) (*Results, error) {
 			for _, d := range cfg.Datasets {
 				slots[d.Name] = taskSlots(dec, in.Samples[TaskKey{m.Name, d.Name, dec.Name}])
 			}
-			rs, err := runStats(all, dec.Samples, func(x Sample) int { return slots[x.Dataset] }, bootOptions(cfg.Seed, label))
+			rs, err := runStats(all, dec.Samples, func(x Sample) int { return slots[x.Dataset] }, bootOptions(cfg.Seed, label), cfg.StrictThink)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", label, err)
 			}
@@ -155,7 +160,7 @@ func aggregate(in aggInput) (*Results, error) {
 					base = append(base, in.Samples[TaskKey{b, d.Name, dec.Name}]...)
 				}
 				if len(base) > 0 {
-					if o.VsBaseline, err = compareSamples(b, base, all, cfg.Seed, label); err != nil {
+					if o.VsBaseline, err = compareSamples(b, base, all, cfg, label); err != nil {
 						return nil, fmt.Errorf("%s against %s: %w", label, b, err)
 					}
 				}
@@ -168,10 +173,15 @@ func aggregate(in aggInput) (*Results, error) {
 
 // records turns samples into metrics records. Problems are keyed "dataset/problem id", so samples of
 // several datasets pool without collisions. The maj@k vote key is the grader's normalised form of the
-// extracted answer (metrics.NormalizeAnswer), so "\frac{1}{2}" and "$\frac12$" vote together.
-func records(s []Sample) []metrics.Record {
+// extracted answer (metrics.NormalizeAnswer), so "\frac{1}{2}" and "$\frac12$" vote together. With
+// strictThink a sample without </think> is incorrect and casts no vote (the DeepScaleR reward rule).
+func records(s []Sample, strictThink bool) []metrics.Record {
 	out := make([]metrics.Record, len(s))
 	for i, x := range s {
+		correct, answer := x.Correct, metrics.NormalizeAnswer(x.Extracted)
+		if strictThink && !x.ThinkClosed {
+			correct, answer = false, ""
+		}
 		var groups map[string]string
 		for _, kv := range [][2]string{{groupKeys[0], x.Level}, {groupKeys[1], x.Subject}} {
 			if kv[1] != "" {
@@ -183,7 +193,7 @@ func records(s []Sample) []metrics.Record {
 		}
 		out[i] = metrics.Record{
 			ProblemID: x.Dataset + "/" + x.ProblemID, Sample: x.Sample,
-			Correct: x.Correct, Answer: metrics.NormalizeAnswer(x.Extracted), // maj@k votes on the grader's normalised answer
+			Correct: correct, Answer: answer, // maj@k votes on the grader's normalised answer
 			CompletionTokens: x.CompletionTokens, FinishReason: x.FinishReason,
 			ThinkOpened: x.ThinkOpened, ThinkClosed: x.ThinkClosed,
 			TTFT: msDuration(x.TTFTMs), Total: msDuration(x.TotalMs),
@@ -228,8 +238,8 @@ func atKs(k int) []int {
 // batch's wall time instead (batch_wall_ms / batch_size per sample, and no engine figures); a task
 // that mixes the two, or lacks both, leaves the wall time unknown (0). slots gives the slot count of a
 // sample's task.
-func runStats(s []Sample, k int, slots func(Sample) int, boot metrics.BootstrapOptions) (metrics.RunStats, error) {
-	recs := records(s)
+func runStats(s []Sample, k int, slots func(Sample) int, boot metrics.BootstrapOptions, strictThink bool) (metrics.RunStats, error) {
+	recs := records(s, strictThink)
 	var wallMs, oldMs float64
 	var eng metrics.EngineWork
 	shares, old := 0, 0
@@ -268,8 +278,11 @@ func runStats(s []Sample, k int, slots func(Sample) int, boot metrics.BootstrapO
 	return metrics.Aggregate(recs, opt)
 }
 
-func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, runSeed uint64) (TaskResult, error) {
-	rs, err := runStats(s, dec.Samples, func(Sample) int { return taskSlots(dec, s) }, bootOptions(runSeed, "task/"+k.String()))
+// taskResult is one task's results: metrics.Aggregate over its samples, then (with an analyzer) the
+// analyses of analysis.go.
+func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, cfg *Config, an *analyzer) (TaskResult, error) {
+	boot := bootOptions(cfg.Seed, "task/"+k.String())
+	rs, err := runStats(s, dec.Samples, func(Sample) int { return taskSlots(dec, s) }, boot, cfg.StrictThink)
 	if err != nil {
 		return TaskResult{}, fmt.Errorf("%s: %w", k, err)
 	}
@@ -278,18 +291,42 @@ func taskResult(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, runSeed 
 		avg := rs.Accuracy.Estimate
 		t.AvgAtK = &avg
 	}
+	if an != nil {
+		if err := an.analyze(&t, k, d, dec, s, boot); err != nil {
+			return TaskResult{}, err
+		}
+	}
 	return t, nil
 }
 
 // compareSamples compares cand against base on the problems both have (metrics.IntersectProblems,
-// then metrics.CompareRecords).
-func compareSamples(baseline string, base, cand []Sample, runSeed uint64, label string) (*Comparison, error) {
-	b, c, bo, co := metrics.IntersectProblems(records(base), records(cand))
-	mc, err := metrics.CompareRecords(b, c, metrics.CompareOptions{Bootstrap: bootOptions(runSeed, "vs/"+label)})
+// then metrics.CompareRecords, metrics.CompareLengths and, for more than one candidate sample per
+// problem, metrics.CompareEqualSpend).
+func compareSamples(baseline string, base, cand []Sample, cfg *Config, label string) (*Comparison, error) {
+	b, c, bo, co := metrics.IntersectProblems(records(base, cfg.StrictThink), records(cand, cfg.StrictThink))
+	mc, err := metrics.CompareRecords(b, c, metrics.CompareOptions{Bootstrap: bootOptions(cfg.Seed, "vs/"+label)})
 	if err != nil {
 		return nil, err
 	}
-	return &Comparison{Baseline: baseline, BaselineOnly: bo, CandidateOnly: co, Comparison: mc}, nil
+	out := &Comparison{Baseline: baseline, BaselineOnly: bo, CandidateOnly: co, Comparison: mc}
+	if len(b) == 0 {
+		return out, nil
+	}
+	f, err := metrics.CompareLengths(b, c, groupKeys[0], bootOptions(cfg.Seed, "fair/"+label))
+	if err != nil {
+		return nil, err
+	}
+	out.ReductionCommonlySolved = &f.CommonlySolved
+	out.ReductionByLevel, out.ReductionByBasePassRate, out.ReductionByBaseLengthQuintile = f.ByLevel, f.ByBasePassRate, f.ByBaseLengthQuintile
+	out.CorrectAndShorter = &f.CorrectAndShorter
+	if minSamplesPerProblem(c) > 1 {
+		e, err := metrics.CompareEqualSpend(b, c, bootOptions(cfg.Seed, "spend/"+label))
+		if err != nil {
+			return nil, err
+		}
+		out.EqualSpend = &e
+	}
+	return out, nil
 }
 
 // taskSlots is the number of rows the scheduler keeps for a task: its batch size, or its sample count

@@ -23,10 +23,9 @@ type CompareRow struct {
 	TokensA   float64          `json:"mean_tokens_a"`
 	TokensB   float64          `json:"mean_tokens_b"`
 	Change    *Comparison      `json:"change"`
-	// EngineA and EngineB are each side's throughput block (wall time, tokens/s, decode steps, prefill
-	// tokens, slot utilization).
-	EngineA metrics.ThroughputSummary `json:"throughput_a"`
-	EngineB metrics.ThroughputSummary `json:"throughput_b"`
+	// TaskA and TaskB are each side's full task results (budget curves, overthinking, ...).
+	TaskA *TaskResult `json:"task_a,omitempty"`
+	TaskB *TaskResult `json:"task_b,omitempty"`
 }
 
 // CompareSide names one side of a comparison: a results directory and a model in it ("" = its only
@@ -56,6 +55,12 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 		}
 	}
 	cfg := a.Dir.Manifest.Config
+	anA := newAnalyzer(cfg, nil, a.Dir.Tokenizer)
+	cfgB := b.Dir.Manifest.Config
+	anB := anA
+	if b.Dir.Path != a.Dir.Path {
+		anB = newAnalyzer(cfgB, nil, b.Dir.Tokenizer)
+	}
 	var rows []CompareRow
 	for _, d := range cfg.Datasets {
 		for _, dec := range cfg.Decoding {
@@ -68,21 +73,31 @@ func Compare(a, b CompareSide) ([]CompareRow, error) {
 			if a.Dir.Path != b.Dir.Path {
 				la, lb = a.Dir.Path+":"+a.Model, b.Dir.Path+":"+b.Model
 			}
-			ta, err := taskResult(TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg.Seed)
+			ta, err := taskResult(TaskKey{a.Model, d.Name, dec.Name}, d, dec, sa, cfg, anA)
 			if err != nil {
 				return nil, err
 			}
-			tb, err := taskResult(TaskKey{b.Model, d.Name, dec.Name}, d, dec, sb, cfg.Seed)
+			// B's own dataset and decoding entries (same names), in case its directory's differ.
+			db, decB := d, dec
+			if x, ok := cfgB.Dataset(d.Name); ok {
+				db = x
+			}
+			if x, ok := cfgB.DecodingByName(dec.Name); ok {
+				decB = x
+			}
+			bcfg := *cfgB
+			bcfg.Seed, bcfg.StrictThink = cfg.Seed, cfg.StrictThink // one seed and one think grading for both sides
+			tb, err := taskResult(TaskKey{b.Model, d.Name, dec.Name}, db, decB, sb, &bcfg, anB)
 			if err != nil {
 				return nil, err
 			}
-			change, err := compareSamples(la, sa, sb, cfg.Seed, b.Model+"/"+d.Name+"/"+dec.Name) // the label the report uses: the same intervals
+			change, err := compareSamples(la, sa, sb, cfg, b.Model+"/"+d.Name+"/"+dec.Name) // the label the report uses: the same intervals
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: %w", d.Name, dec.Name, err)
 			}
 			rows = append(rows, CompareRow{Dataset: d.Name, Decoding: dec.Name, A: la, B: lb,
 				AccuracyA: ta.Accuracy, AccuracyB: tb.Accuracy, TokensA: ta.Length.All.Mean, TokensB: tb.Length.All.Mean,
-				Change: change, EngineA: ta.Throughput, EngineB: tb.Throughput})
+				Change: change, TaskA: &ta, TaskB: &tb})
 		}
 	}
 	if len(rows) == 0 {
@@ -107,25 +122,38 @@ func modelsOf(d *Dir) []string {
 // WriteCompare renders comparison rows as a table, md or json.
 func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 	header := []string{"Dataset", "Decoding", "Paired n", "Accuracy A %", "Accuracy B %", "Δ accuracy pp [95% CI]", "Relative %",
-		"Tokens A", "Tokens B", "Token reduction % [CI]", "Latency change % [CI]", "p", "Test", "AES"}
+		"Tokens A", "Tokens B", "Token reduction % [CI]", "Reduction, commonly solved %", "Correct & shorter %", "Latency change % [CI]", "p", "Test", "AES"}
 	var body [][]string
 	for _, r := range rows {
 		c := r.Change
+		common, shorter := noValue, ivPctShort(c.CorrectAndShorter)
+		if c.ReductionCommonlySolved != nil {
+			common = reductionCell(c.ReductionCommonlySolved.AllCorrect)
+		}
 		body = append(body, []string{r.Dataset, r.Decoding, strconv.Itoa(c.Problems), ivPct(r.AccuracyA), ivPct(r.AccuracyB),
 			ivSigned(c.Accuracy.DeltaCI, 1), relPct(c.Accuracy.RelativePct), num(r.TokensA, 1), num(r.TokensB, 1),
-			reductionPct(c.Tokens), ivSigned(c.Latency.ChangePct, 1), pValue(c), c.Accuracy.Test.Method, aes(c)})
+			reductionPct(c.Tokens), common, shorter, ivSigned(c.Latency.ChangePct, 1), pValue(c), c.Accuracy.Test.Method, aes(c)})
 	}
 	eh := append([]string{"Dataset", "Decoding", "Side"}, engineHeader...)
 	var eb [][]string
 	for _, r := range rows {
-		eb = append(eb, append([]string{r.Dataset, r.Decoding, "A"}, engineCells(r.EngineA)...),
-			append([]string{r.Dataset, r.Decoding, "B"}, engineCells(r.EngineB)...))
+		if r.TaskA != nil && r.TaskB != nil {
+			eb = append(eb, append([]string{r.Dataset, r.Decoding, "A"}, engineCells(r.TaskA.Throughput)...),
+				append([]string{r.Dataset, r.Decoding, "B"}, engineCells(r.TaskB.Throughput)...))
+		}
 	}
+	sides := compareResults(rows)
 	switch format {
 	case "table", "":
 		fmt.Fprintf(w, "B = %s against A = %s\n", rows[0].B, rows[0].A)
 		if err := writeRowsTable(w, header, body); err != nil {
 			return err
+		}
+		for _, sec := range analysisSections(sides) {
+			fmt.Fprintf(w, "\n%s: %s\n", sec.Title, sec.Note)
+			if err := writeRowsTable(w, sec.Header, sec.Body); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(w, "\nEngine\n")
 		return writeRowsTable(w, eh, eb)
@@ -133,7 +161,11 @@ func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "**B** = %s against **A** = %s\n\n", mdEscape(rows[0].B), mdEscape(rows[0].A))
 		mdTable(&b, header, body)
-		b.WriteString("\n**Engine**\n\n")
+		for _, sec := range analysisSections(sides) {
+			fmt.Fprintf(&b, "\n### %s\n\n_%s._\n\n", mdEscape(sec.Title), mdEscape(sec.Note))
+			mdTable(&b, sec.Header, sec.Body)
+		}
+		b.WriteString("\n### Engine\n\n")
 		mdTable(&b, eh, eb)
 		b.WriteString("\n" + engineNote)
 		_, err := io.WriteString(w, b.String())
@@ -144,4 +176,20 @@ func WriteCompare(w io.Writer, rows []CompareRow, format string) error {
 		return enc.Encode(rows)
 	}
 	return fmt.Errorf("unknown compare format %q (want table, md or json)", format)
+}
+
+// compareResults lays comparison rows out as results with A as the baseline (tasks labelled with each
+// side's name, B's carrying the comparison), so the analysis sections of the report render them.
+func compareResults(rows []CompareRow) *Results {
+	r := &Results{Baseline: rows[0].A}
+	for _, row := range rows {
+		if row.TaskA == nil || row.TaskB == nil {
+			continue
+		}
+		a, b := *row.TaskA, *row.TaskB
+		a.Model, b.Model = row.A, row.B
+		a.VsBaseline, b.VsBaseline = nil, row.Change
+		r.Tasks = append(r.Tasks, a, b)
+	}
+	return r
 }

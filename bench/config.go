@@ -32,6 +32,15 @@ type Config struct {
 	Baseline string `yaml:"baseline" json:"baseline,omitempty"`
 	// Gates are the CI limits `gate` checks.
 	Gates *Gates `yaml:"gates" json:"gates,omitempty"`
+	// Budgets adds token budgets to the default grid of every budget curve (metrics.BudgetGrid: powers of
+	// two below each decoding's max_new_tokens, and max_new_tokens itself).
+	Budgets []int `yaml:"budgets" json:"budgets,omitempty"`
+	// StrictThink grades a completion that never writes </think> as incorrect (the DeepScaleR reward
+	// rule), instead of today's lenient reading of unfinished reasoning. Both accuracies are reported;
+	// this picks the headline one (accuracy, budgets, comparisons, gates).
+	StrictThink bool `yaml:"strict_think" json:"strict_think,omitempty"`
+	// ReflectionMarkers replaces the phrases counted as reflection (metrics.DefaultReflectionMarkers).
+	ReflectionMarkers []string `yaml:"reflection_markers" json:"reflection_markers,omitempty"`
 
 	// Path is the file the config was read from ("" for the embedded default); BaseDir is the directory
 	// relative paths were resolved against.
@@ -91,8 +100,11 @@ type FieldMap struct {
 
 // DecodingSpec is one decoding setting.
 type DecodingSpec struct {
-	// Name labels the setting in file names and reports (default "greedy" or "sampled").
+	// Name labels the setting in file names and reports (default: the preset's name, else "greedy" or
+	// "sampled").
 	Name string `yaml:"name" json:"name"`
+	// Preset fills the settings this entry does not give from a named protocol (DecodingPresets).
+	Preset string `yaml:"preset" json:"preset,omitempty"`
 	// Temperature 0 is greedy.
 	Temperature float64 `yaml:"temperature" json:"temperature"`
 	TopP        float64 `yaml:"top_p" json:"top_p,omitempty"`
@@ -105,6 +117,34 @@ type DecodingSpec struct {
 	BatchSize int `yaml:"batch_size" json:"batch_size"`
 	// Seed overrides the run seed for this setting's sampling seeds.
 	Seed *uint64 `yaml:"seed" json:"seed,omitempty"`
+}
+
+// DecodingPreset is a named decoding protocol: the settings a decoding entry with `preset: NAME` gets
+// unless it gives them itself.
+type DecodingPreset struct {
+	Name, Description     string
+	Temperature, TopP     float64
+	Samples, MaxNewTokens int
+}
+
+// DecodingPresets are the named decoding protocols. deepseek-r1 is the evaluation protocol of the
+// length-penalty papers (DeepSeek-R1's recommendation, used by LASER, L1 and DeepScaleR): temperature
+// 0.6, top_p 0.95, 16 samples per problem, up to 32,768 new tokens. The rest of that protocol, no system
+// prompt and the instruction in the user turn, is the deepseek-r1 prompt template and a model without
+// `system:`.
+var DecodingPresets = []DecodingPreset{
+	{Name: "deepseek-r1", Description: "temperature 0.6, top_p 0.95, 16 samples, max_new_tokens 32768 (DeepSeek-R1's recommendation; LASER, L1, DeepScaleR)",
+		Temperature: 0.6, TopP: 0.95, Samples: 16, MaxNewTokens: 32768},
+}
+
+// decodingPreset finds a preset by name.
+func decodingPreset(name string) (DecodingPreset, bool) {
+	for _, p := range DecodingPresets {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return DecodingPreset{}, false
 }
 
 // Gates are CI limits. A token increase limit of -10 demands a 10% reduction.
@@ -182,6 +222,7 @@ func ParseConfig(data []byte, file, baseDir string) (*Config, error) {
 		return nil, yamlError(file, err)
 	}
 	v := validator{file: file, root: &root}
+	v.applyPresets(cfg)
 	cfg.normalize()
 	v.check(cfg)
 	if v.err != nil {
@@ -292,6 +333,9 @@ func (c *Config) normalize() {
 		if d.MaxNewTokens == 0 {
 			d.MaxNewTokens = 512
 		}
+		if d.Name == "" && d.Preset != "" {
+			d.Name = d.Preset
+		}
 		if d.Name == "" {
 			if d.Temperature == 0 {
 				d.Name = "greedy"
@@ -342,6 +386,39 @@ func defaultTemplate(kind string) string {
 	return "deepseek-r1"
 }
 
+// applyPresets fills each decoding entry that names a preset with the preset's settings for the keys
+// the entry does not set itself (an unknown preset is a config error at its line).
+func (v *validator) applyPresets(c *Config) {
+	for i := range c.Decoding {
+		d := &c.Decoding[i]
+		if d.Preset == "" {
+			continue
+		}
+		p, ok := decodingPreset(d.Preset)
+		if !ok {
+			var names []string
+			for _, p := range DecodingPresets {
+				names = append(names, p.Name)
+			}
+			v.fail(v.line("decoding", i, "preset"), "decoding[%d]: preset %q: want one of %s", i, d.Preset, strings.Join(names, ", "))
+			continue
+		}
+		set := func(key string) bool { return v.has("decoding", i, key) }
+		if !set("temperature") {
+			d.Temperature = p.Temperature
+		}
+		if !set("top_p") {
+			d.TopP = p.TopP
+		}
+		if !set("samples") {
+			d.Samples = p.Samples
+		}
+		if !set("max_new_tokens") {
+			d.MaxNewTokens = p.MaxNewTokens
+		}
+	}
+}
+
 // Kinds the datasets package loads.
 var datasetKinds = []string{"gsm8k", "math500", "math", "aime24", "aime25", "amc23", "jsonl"}
 
@@ -363,6 +440,18 @@ func (v *validator) fail(line int, format string, a ...any) {
 // line finds the line of the node at path (map keys as strings, list indices as ints); for a key it
 // gives the line of the value, falling back to the deepest node found.
 func (v *validator) line(path ...any) int {
+	_, best := v.node(path...)
+	return best
+}
+
+// has reports whether the YAML holds a node at path.
+func (v *validator) has(path ...any) bool {
+	n, _ := v.node(path...)
+	return n != nil
+}
+
+// node finds the node at path (nil when there is none) and the line of the deepest node found.
+func (v *validator) node(path ...any) (*yaml.Node, int) {
 	n := v.root
 	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
@@ -398,7 +487,7 @@ func (v *validator) line(path ...any) int {
 			best = n.Line
 		}
 	}
-	return best
+	return n, best
 }
 
 func (v *validator) check(c *Config) {
@@ -508,6 +597,16 @@ func (v *validator) check(c *Config) {
 			}
 		}
 	}
+	for i, b := range c.Budgets {
+		if b < 1 || b > 1<<20 {
+			v.fail(v.line("budgets", i), "budgets[%d]: %d: a budget is a number of new tokens in 1..1048576", i, b)
+		}
+	}
+	for i, m := range c.ReflectionMarkers {
+		if strings.TrimSpace(m) == "" {
+			v.fail(v.line("reflection_markers", i), "reflection_markers[%d]: empty marker", i)
+		}
+	}
 	if c.Baseline != "" && seen[c.Baseline] == 0 {
 		v.fail(v.line("baseline"), "baseline %q is not among the models (%s)", c.Baseline, strings.Join(c.ModelNames(), ", "))
 	}
@@ -615,11 +714,13 @@ type identity struct {
 
 // Hash is the sha256 of the config's sample-relevant content (gates and baseline excluded, paths
 // excluded: model and dataset files are identified by their sha256 in the manifest; batch size excluded:
-// it does not change results).
+// it does not change results; a decoding's preset name excluded: the settings it gives count; budgets,
+// strict_think and reflection_markers excluded: they change how samples are analysed, not the samples).
 func (c *Config) Hash() string {
 	id := identity{Seed: c.Seed}
 	for _, d := range c.Decoding {
 		d.BatchSize = 0 // batch composition does not change results
+		d.Preset = ""   // the settings it filled in are what count
 		id.Decoding = append(id.Decoding, d)
 	}
 	for _, m := range c.Models {
@@ -640,7 +741,7 @@ func (c *Config) TaskHash(model, dataset, decoding string) string {
 	m, _ := c.Model(model)
 	d, _ := c.Dataset(dataset)
 	dec, _ := c.DecodingByName(decoding)
-	m.Path, d.Path, dec.BatchSize = "", "", 0
+	m.Path, d.Path, dec.BatchSize, dec.Preset = "", "", 0, ""
 	b, _ := json.Marshal(struct {
 		Seed uint64
 		M    ModelSpec

@@ -67,8 +67,11 @@ type Deps struct {
 	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
 	// Render applies a prompt template (datasets.Template(name).Render).
 	Render func(template string, p datasets.Problem) (string, error)
-	// Grade grades one response (metrics.Grade).
+	// Grade grades one response (metrics.Grade); the budget curves regrade cut completions with it too.
 	Grade func(benchmark, response, gold string) metrics.Verdict
+	// Tokenizer loads the tokenizer a model's token ids are decoded with for the analyses (budget
+	// curves, think/answer split); nil means LoadTokenizer (the model directory's tokenizer.json).
+	Tokenizer TokenizerLoader
 	// Revision is the git revision of the binary; Host names the machine (default os.Hostname).
 	Revision string
 	Host     string

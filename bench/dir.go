@@ -13,6 +13,9 @@ type Dir struct {
 	Manifest *Manifest
 	Results  *Results
 	Samples  map[TaskKey][]Sample
+	// Tokenizer loads the tokenizer token ids are decoded with when results are recomputed (nil:
+	// LoadTokenizer, the model directory the manifest names).
+	Tokenizer TokenizerLoader
 }
 
 // OpenDir reads a results directory. results.json is optional when the manifest and samples are there
@@ -33,6 +36,7 @@ func OpenDir(path string) (*Dir, error) {
 	d := &Dir{Path: path, Samples: map[TaskKey][]Sample{}}
 	d.Results, err = ReadResults(path)
 	oldResults := errors.Is(err, ErrResultsVersion)
+
 	if err != nil && !errors.Is(err, os.ErrNotExist) && !oldResults {
 		return nil, err
 	}
@@ -63,6 +67,12 @@ func OpenDir(path string) (*Dir, error) {
 	return d, nil
 }
 
+// Stale reports whether results.json is of an older schema than this binary writes while the samples
+// are there to recompute it (report and compare then recompute, so the newer analyses appear).
+func (d *Dir) Stale() bool {
+	return d.Results != nil && d.Results.SchemaVersion < ResultsVersion && d.Manifest != nil && d.HasSamples()
+}
+
 // HasSamples reports whether the directory's samples were found.
 func (d *Dir) HasSamples() bool { return len(d.Samples) > 0 }
 
@@ -84,7 +94,7 @@ func (d *Dir) Recompute(baseline string) (*Results, error) {
 	}
 	man := *d.Manifest
 	man.Config = &cfg
-	in := aggInput{Manifest: &man, Samples: d.Samples, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards}
+	in := aggInput{Manifest: &man, Samples: d.Samples, Revision: d.Manifest.Revision, Shards: d.Manifest.Shards, Tokenizer: d.Tokenizer}
 	if d.Results != nil {
 		p := d.Results.Provenance
 		in.Revision, in.Host, in.Created, in.Shards = p.Revision, p.Host, p.CreatedAt, p.Shards

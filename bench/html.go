@@ -1,62 +1,98 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
-	"image/color"
 	"io"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
+	"github.com/acoer/acoer-bench/metrics"
 )
 
 // htmlExamplesPerTask is how many completions per task the HTML report shows (incorrect ones first).
 const htmlExamplesPerTask = 3
 
 var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:14px}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
-th{background:#f3f3f3} td:first-child,td:nth-child(2){text-align:left}
-.plots{display:flex;flex-wrap:wrap;gap:1em} .plots figure{margin:0}
-pre{white-space:pre-wrap;background:#f8f8f8;padding:.5em;max-height:20em;overflow:auto}
-.ok{color:#070}.bad{color:#a00} small{color:#666}
+:root{--fg:#1f2328;--muted:#59636e;--line:#d8dee4;--head:#f6f8fa}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:2em auto;max-width:1460px;padding:0 1.5em;color:var(--fg);line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em} h2{font-size:1.3em;margin-top:2em;border-bottom:1px solid var(--line);padding-bottom:.2em}
+h3{font-size:1.05em;margin:1.4em 0 .3em}
+.tablewrap{overflow-x:auto;margin:.6em 0 1em}
+table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums}
+th,td{border:1px solid var(--line);padding:4px 8px;text-align:right;white-space:nowrap}
+th{background:var(--head);font-weight:600;white-space:normal;vertical-align:bottom;min-width:3.5em} td.l,th.l{text-align:left}
+p.note{color:var(--muted);font-size:13px;margin:.2em 0 .4em;max-width:1100px}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(580px,1fr));gap:1.4em 1.6em;margin:1em 0}
+figure{margin:0} figure.wide{grid-column:1/-1} figure.wide figcaption{max-width:1000px} figcaption{color:var(--muted);font-size:12.5px;margin-top:.3em;max-width:570px}
+pre{white-space:pre-wrap;background:#f6f8fa;padding:.6em;max-height:22em;overflow:auto;font-size:12.5px;border-radius:4px}
+details{margin:.3em 0} summary{cursor:pointer}
+.ok{color:#1a7f37}.bad{color:#cf222e} small{color:var(--muted)} code{font-size:12px}
+ul.prov li{margin:.15em 0;font-size:13px}
 </style></head><body>
 <h1>{{.Title}}</h1>
+<p class="note">{{.Subtitle}}</p>
 <h2>Results</h2>
-<table><thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .Body}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>
-{{if .OverallBody}}<h2>Overall (all datasets pooled)</h2>
-<table><thead><tr>{{range .OverallHeader}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .OverallBody}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table>{{end}}
-<h2>Plots</h2>
-<div class="plots">{{range .Plots}}<figure>{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}</div>
+{{template "table" .Main}}
+{{if .Overall}}<h3>Overall (all datasets pooled)</h3>{{template "table" .Overall}}{{end}}
+{{range .Sections}}<h3>{{.Title}}</h3><p class="note">{{.Note}}.</p>{{template "table" .}}{{end}}
+{{range .Notes}}<p class="note">Note: {{.}}</p>{{end}}
+{{range .FigureGroups}}<h2>{{.Title}}</h2>{{if .Note}}<p class="note">{{.Note}}</p>{{end}}
+<div class="figs">{{range .Figures}}<figure{{if .Wide}} class="wide"{{end}}>{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}</div>
+{{end}}
 {{if .Examples}}<h2>Example completions</h2>
 {{range .Examples}}<details><summary>{{.Task}} · problem {{.ID}} · <span class="{{if .Correct}}ok{{else}}bad{{end}}">{{if .Correct}}correct{{else}}incorrect{{end}}</span> · extracted {{printf "%q" .Extracted}} · gold {{printf "%q" .Gold}} · {{.Tokens}} tokens ({{.Finish}})</summary>
 <p><small>prompt</small></p><pre>{{.Prompt}}</pre><p><small>completion</small></p><pre>{{.Completion}}</pre></details>
 {{end}}{{end}}
 <h2>Provenance</h2>
-<ul>
+<ul class="prov">
 <li>git revision <code>{{.Prov.Revision}}</code>, config sha256 <code>{{.Prov.ConfigHash}}</code>, seed {{.Prov.Seed}}{{if .Prov.Host}}, host {{.Prov.Host}}{{end}}{{if .Prov.CreatedAt}}, {{.Prov.CreatedAt}}{{end}}</li>
 {{range $n, $m := .Prov.Models}}<li>model {{$n}}: <code>{{$m.Path}}</code>, model.onnx sha256 <code>{{$m.SHA256}}</code>, provider {{$m.Provider}}, ONNX Runtime {{$m.ORTVersion}}, tokenizer <code>{{$m.Tokenizer}}</code>, chat {{$m.Chat}}</li>
 {{end}}{{range $n, $d := .Prov.Datasets}}<li>dataset {{$n}}: {{$d.Kind}}, template {{$d.Template}}, grader {{$d.Grader}}, sha256 <code>{{$d.SHA256}}</code>, {{$d.Count}} problems</li>
-{{end}}{{range .Prov.Decoding}}<li>decoding {{.Name}}: temperature {{.Temperature}}, top_p {{.TopP}}, top_k {{.TopK}}, samples {{.Samples}}, max_new_tokens {{.MaxNewTokens}}</li>
+{{end}}{{range .Prov.Decoding}}<li>decoding {{.Name}}{{if .Preset}} (preset {{.Preset}}){{end}}: temperature {{.Temperature}}, top_p {{.TopP}}, top_k {{.TopK}}, samples {{.Samples}}, max_new_tokens {{.MaxNewTokens}}</li>
 {{end}}</ul>
-<p><small>Intervals: 95% percentile bootstrap over problems. Generated by acoer-bench; no scripts, no network resources.</small></p>
+<p><small>Intervals: 95% percentile bootstrap over problems. Generated by acoer-bench; self-contained: no scripts, no network resources.</small></p>
 </body></html>
+{{define "table"}}<div class="tablewrap"><table><thead><tr>{{range $i, $h := .Header}}<th{{if $.Left $i}} class="l"{{end}}>{{$h}}</th>{{end}}</tr></thead>
+<tbody>{{range .Body}}<tr>{{range $i, $c := .}}<td{{if $.Left $i}} class="l"{{end}}>{{$c}}</td>{{end}}</tr>{{end}}</tbody></table></div>{{end}}
 `))
 
-type htmlPlot struct {
-	SVG     template.HTML // drawn by gonum/plot's SVG backend, which escapes all text
+// htmlTable is a table with its left-aligned (label) columns.
+type htmlTable struct {
+	Title, Note string
+	Header      []string
+	Body        [][]string
+	left        map[int]bool
+}
+
+// Left reports whether column i is a label column.
+func (t htmlTable) Left(i int) bool { return t.left[i] }
+
+func newHTMLTable(title, note string, header []string, body [][]string) htmlTable {
+	t := htmlTable{Title: title, Note: note, Header: header, Body: body, left: map[int]bool{}}
+	for i, h := range header {
+		switch h {
+		case "Model", "Dataset", "Decoding", "By", "Subset":
+			t.left[i] = true
+		}
+	}
+	return t
+}
+
+type htmlFigure struct {
+	SVG     template.HTML // drawn by chart.render, which escapes every text
 	Caption string
+	// Wide spans the whole row.
+	Wide bool
+}
+
+type htmlFigureGroup struct {
+	Title, Note string
+	Figures     []htmlFigure
 }
 
 type htmlExample struct {
@@ -65,49 +101,53 @@ type htmlExample struct {
 	Tokens                                                int
 }
 
-// WriteHTML renders a self-contained HTML report: the tables, SVG plots (accuracy vs mean tokens with
-// the Pareto front; token distributions of correct vs incorrect answers; mean tokens per level) and a
-// few example completions. samples (optional) feed the distributions and examples. All model output is
-// escaped by html/template.
+// WriteHTML renders a self-contained HTML report: the tables (results, overall, budgets, reasoning, fair
+// comparisons), SVG figures (accuracy against token budget; accuracy against mean tokens with intervals
+// and the Pareto front; length ECDFs with the token limit; token reduction by level; accuracy at equal
+// token spend; answer trajectories) and a few example completions. samples (optional) feed the ECDFs and
+// the examples. Everything, model output included, is escaped; nothing is loaded from the network.
 func WriteHTML(w io.Writer, r *Results, samples map[TaskKey][]Sample, title string) error {
 	if title == "" {
 		title = "acoer-bench results"
 	}
 	header, body := rows(r)
 	data := struct {
-		Title         string
-		Header        []string
-		Body          [][]string
-		OverallHeader []string
-		OverallBody   [][]string
-		Plots         []htmlPlot
-		Examples      []htmlExample
-		Prov          Provenance
-	}{Title: title, Header: header, Body: body, Prov: r.Provenance}
+		Title, Subtitle string
+		Main            htmlTable
+		Overall         *htmlTable
+		Sections        []htmlTable
+		Notes           []string
+		FigureGroups    []htmlFigureGroup
+		Examples        []htmlExample
+		Prov            Provenance
+	}{Title: title, Main: newHTMLTable("", "", header, body), Prov: r.Provenance}
+	data.Subtitle = fmt.Sprintf("%d tasks (model × dataset × decoding)", len(r.Tasks))
+	if r.Baseline != "" {
+		data.Subtitle += "; baseline " + r.Baseline
+	}
 	if len(r.Overall) > 1 {
-		data.OverallHeader, data.OverallBody = overallRows(r)
+		oh, ob := overallRows(r)
+		t := newHTMLTable("", "", oh, ob)
+		data.Overall = &t
 	}
-	if p, err := paretoPlot(r); err == nil && p != "" {
-		data.Plots = append(data.Plots, htmlPlot{p, "Accuracy vs mean completion tokens per model (pooled over datasets); the line is the Pareto front (fewer tokens, higher accuracy)."})
-	} else if err != nil {
-		return err
+	for _, s := range analysisSections(r) {
+		data.Sections = append(data.Sections, newHTMLTable(s.Title, s.Note, s.Header, s.Body))
 	}
-	for _, t := range r.Tasks {
-		k := TaskKey{t.Model, t.Dataset, t.Decoding}
-		if s := samples[k]; len(s) > 0 {
-			svg, err := lengthHistogram(k, s)
-			if err != nil {
-				return err
-			}
-			if svg != "" {
-				data.Plots = append(data.Plots, htmlPlot{svg, "Completion tokens, correct vs incorrect: " + k.String()})
-			}
+	data.Notes = analysisNotes(r)
+	fig := &figureMaker{r: r, samples: samples}
+	for _, g := range []htmlFigureGroup{
+		{"Accuracy at every token budget", "From one run at max_new_tokens: each completion cut to its first B tokens and graded again " +
+			"(exact where the grader sees only the text). Bands: 95% bootstrap intervals over problems.", fig.budgetFigures()},
+		{"Accuracy against tokens", "Each point is one model; bars are 95% bootstrap intervals of accuracy (vertical) and of mean tokens (horizontal). " +
+			"The dashed line is the Pareto front: no other model is both cheaper and more accurate.", fig.paretoFigures()},
+		{"Length distributions", "Empirical CDF of completion tokens, correct (solid) and incorrect (dashed) answers; the dotted line is max_new_tokens.", fig.ecdfFigures()},
+		{"Token reduction by difficulty", "Reduction of mean tokens against the baseline on the problems of each level, with 95% paired bootstrap intervals.", fig.levelFigures()},
+		{"Accuracy at equal token spend", "maj@k (solid) and pass@k (dashed) against the tokens k samples cost: several short samples against one long one.", fig.spendFigures()},
+		{"Answer trajectories", "How the answers a completion states along the way relate to its final answer.", fig.trajectoryFigures()},
+	} {
+		if len(g.Figures) > 0 {
+			data.FigureGroups = append(data.FigureGroups, g)
 		}
-	}
-	if svg, err := levelPlot(r); err != nil {
-		return err
-	} else if svg != "" {
-		data.Plots = append(data.Plots, htmlPlot{svg, "Mean completion tokens per difficulty level."})
 	}
 	for _, t := range r.Tasks {
 		k := TaskKey{t.Model, t.Dataset, t.Decoding}
@@ -122,215 +162,392 @@ func WriteHTML(w io.Writer, r *Results, samples map[TaskKey][]Sample, title stri
 	return htmlTmpl.Execute(w, data)
 }
 
-func svgOf(p *plot.Plot, wd, ht vg.Length) (template.HTML, error) {
-	c := vgsvg.New(wd, ht)
-	p.Draw(draw.New(c))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return "", err
-	}
-	b := buf.Bytes()
-	// Drop the XML prolog: the SVG is inlined into HTML.
-	if i := bytes.Index(b, []byte("<svg")); i > 0 {
-		b = b[i:]
-	}
-	return template.HTML(b), nil
+// figureMaker builds the report's charts with one colour per model throughout.
+type figureMaker struct {
+	r       *Results
+	samples map[TaskKey][]Sample
+	n       int
 }
 
-var palette = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
-	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}}
+func (f *figureMaker) id() string {
+	f.n++
+	return fmt.Sprintf("fig%d", f.n)
+}
 
-// paretoPlot draws accuracy vs mean tokens per model x decoding (overall) with the Pareto front.
-func paretoPlot(r *Results) (template.HTML, error) {
-	type pt struct {
-		label string
-		x, y  float64
+func (f *figureMaker) color(model string) string {
+	return svgColor(max(0, slices.Index(f.r.Models(), model)))
+}
+
+// groups are the (dataset, decoding) pairs in task order, with their tasks.
+type taskGroup struct {
+	Dataset, Decoding string
+	Tasks             []TaskResult
+}
+
+func (f *figureMaker) groups() []taskGroup {
+	var out []taskGroup
+	for _, t := range f.r.Tasks {
+		i := slices.IndexFunc(out, func(g taskGroup) bool { return g.Dataset == t.Dataset && g.Decoding == t.Decoding })
+		if i < 0 {
+			out = append(out, taskGroup{Dataset: t.Dataset, Decoding: t.Decoding})
+			i = len(out) - 1
+		}
+		out[i].Tasks = append(out[i].Tasks, t)
 	}
-	var pts []pt
-	for _, o := range r.Overall {
-		if o.Problems == 0 {
+	return out
+}
+
+func (g taskGroup) title() string { return g.Dataset + " · " + g.Decoding }
+
+func (f *figureMaker) maxNewTokens(decoding string) int {
+	for _, d := range f.r.Provenance.Decoding {
+		if d.Name == decoding {
+			return d.MaxNewTokens
+		}
+	}
+	return 0
+}
+
+func (f *figureMaker) budgetFigures() []htmlFigure {
+	var out []htmlFigure
+	for _, g := range f.groups() {
+		c := chart{ID: f.id(), Title: g.title() + ": accuracy at each token budget", XLabel: "token budget (max new tokens, log scale)",
+			YLabel: "accuracy", XLog: true, YPercent: true}
+		var parts []string
+		for _, t := range g.Tasks {
+			if len(t.BudgetCurve) == 0 {
+				continue
+			}
+			s := chartSeries{Name: t.Model, Color: f.color(t.Model), Line: true, Markers: true, Band: true}
+			for _, p := range t.BudgetCurve {
+				if !slices.Contains(c.XTicks, float64(p.Budget)) {
+					c.XTicks = append(c.XTicks, float64(p.Budget))
+				}
+				s.Points = append(s.Points, chartPoint{X: float64(p.Budget), Y: 100 * p.Accuracy.Estimate, Lo: 100 * p.Accuracy.Low, Hi: 100 * p.Accuracy.High, HasY: true})
+			}
+			c.Series = append(c.Series, s)
+			for _, x := range t.BudgetToReach {
+				if x.Share == 0.95 && x.Reached && x.Budget > 0 {
+					parts = append(parts, fmt.Sprintf("%s reaches 95%% of its final accuracy at %s tokens", t.Model, thousands(int64(x.Budget))))
+				}
+			}
+		}
+		if len(c.Series) == 0 {
 			continue
 		}
-		label := o.Model
-		if multiDecoding(r) {
-			label += "/" + o.Decoding
+		slices.Sort(c.XTicks)
+		if len(c.XTicks) > 13 {
+			c.XTicks = nil // the powers of two
 		}
-		pts = append(pts, pt{label, o.Length.All.Mean, 100 * o.Accuracy.Estimate})
+		out = append(out, htmlFigure{SVG: c.render(), Caption: join(parts, "Accuracy if generation had stopped at each budget.")})
 	}
-	if len(pts) == 0 {
-		return "", nil
-	}
-	p := plot.New()
-	p.Title.Text = "Accuracy vs tokens"
-	p.X.Label.Text = "mean completion tokens"
-	p.Y.Label.Text = "accuracy %"
-	xys := make(plotter.XYs, len(pts))
-	labels := make([]string, len(pts))
-	for i, q := range pts {
-		xys[i] = plotter.XY{X: q.x, Y: q.y}
-		labels[i] = q.label
-	}
-	sc, err := plotter.NewScatter(xys)
-	if err != nil {
-		return "", err
-	}
-	sc.GlyphStyle.Color = palette[0]
-	sc.GlyphStyle.Radius = vg.Points(4)
-	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-	if err != nil {
-		return "", err
-	}
-	// Pareto front: sorted by tokens, keep points whose accuracy beats every cheaper point.
-	sorted := append([]pt(nil), pts...)
-	sort.Slice(sorted, func(i, j int) bool {
-		if sorted[i].x != sorted[j].x {
-			return sorted[i].x < sorted[j].x
-		}
-		return sorted[i].y > sorted[j].y
-	})
-	var front plotter.XYs
-	best := math.Inf(-1)
-	for _, q := range sorted {
-		if q.y > best {
-			front = append(front, plotter.XY{X: q.x, Y: q.y})
-			best = q.y
-		}
-	}
-	ln, err := plotter.NewLine(front)
-	if err != nil {
-		return "", err
-	}
-	ln.LineStyle.Color = palette[3]
-	ln.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(ln, sc, lb)
-	p.Legend.Add("Pareto front", ln)
-	p.Legend.Top = true
-	pad(p, 0.6)
-	return svgOf(p, 5*vg.Inch, 3.5*vg.Inch)
+	return out
 }
 
-// pad widens the axes a little so labels and points are not cut.
-func pad(p *plot.Plot, right float64) {
-	dx := (p.X.Max - p.X.Min) * 0.15
-	if dx == 0 {
-		dx = math.Max(1, math.Abs(p.X.Max)*0.1)
+func (f *figureMaker) paretoFigures() []htmlFigure {
+	type pt struct {
+		model                    string
+		x, y, xlo, xhi, ylo, yhi float64
+		hasX                     bool
 	}
-	dy := (p.Y.Max - p.Y.Min) * 0.15
-	if dy == 0 {
-		dy = 5
-	}
-	p.X.Min -= dx
-	p.X.Max += dx / 0.15 * right
-	p.Y.Min -= dy
-	p.Y.Max += dy
-}
-
-// lengthHistogram draws the completion-token histograms of correct and incorrect samples.
-func lengthHistogram(k TaskKey, s []Sample) (template.HTML, error) {
-	var cor, inc plotter.Values
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range s {
-		v := float64(x.CompletionTokens)
-		if x.Correct {
-			cor = append(cor, v)
-		} else {
-			inc = append(inc, v)
+	make1 := func(title string, pts []pt) htmlFigure {
+		c := chart{ID: f.id(), Title: title, XLabel: "mean completion tokens", YLabel: "accuracy", YPercent: true}
+		for _, p := range pts {
+			c.Series = append(c.Series, chartSeries{Name: p.model, Color: f.color(p.model), Markers: true,
+				Points: []chartPoint{{X: p.x, Y: p.y, Lo: p.ylo, Hi: p.yhi, HasY: true, XLo: p.xlo, XHi: p.xhi, HasX: p.hasX, Label: p.model}}})
 		}
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	p := plot.New()
-	p.Title.Text = k.String()
-	p.X.Label.Text = "completion tokens"
-	p.Y.Label.Text = "samples"
-	bins := 20
-	if hi == lo {
-		hi = lo + 1
-	}
-	add := func(vals plotter.Values, c color.RGBA, name string) error {
-		if len(vals) == 0 {
-			return nil
-		}
-		// Common bin edges so the two histograms line up.
-		counts := make([]float64, bins)
-		for _, v := range vals {
-			i := int((v - lo) / (hi - lo) * float64(bins))
-			if i >= bins {
-				i = bins - 1
+		sorted := append([]pt(nil), pts...)
+		sort.Slice(sorted, func(i, j int) bool {
+			if sorted[i].x != sorted[j].x {
+				return sorted[i].x < sorted[j].x
 			}
-			counts[i]++
+			return sorted[i].y > sorted[j].y
+		})
+		front := chartSeries{Name: "Pareto front", Color: "#777", Line: true, Dash: "5 4"}
+		best := math.Inf(-1)
+		for _, p := range sorted {
+			if p.y > best {
+				front.Points = append(front.Points, chartPoint{X: p.x, Y: p.y})
+				best = p.y
+			}
 		}
-		xys := make(plotter.XYs, bins)
-		for i := range xys {
-			xys[i] = plotter.XY{X: lo + (float64(i)+0.5)*(hi-lo)/float64(bins), Y: counts[i]}
+		if len(front.Points) > 1 {
+			c.Series = append([]chartSeries{front}, c.Series...)
 		}
-		h, err := plotter.NewHistogram(xys, bins)
-		if err != nil {
-			return err
+		var cap []string
+		for _, p := range pts {
+			cap = append(cap, fmt.Sprintf("%s %.1f%% at %s tokens", p.model, p.y, num(p.x, 0)))
 		}
-		h.FillColor = color.NRGBA{R: c.R, G: c.G, B: c.B, A: 140}
-		h.LineStyle.Width = 0
-		p.Add(h)
-		p.Legend.Add(fmt.Sprintf("%s (%d)", name, len(vals)), h)
+		return htmlFigure{SVG: c.render(), Caption: strings.Join(cap, "; ") + "."}
+	}
+	var out []htmlFigure
+	for _, g := range f.groups() {
+		var pts []pt
+		for _, t := range g.Tasks {
+			if t.Problems == 0 {
+				continue
+			}
+			p := pt{model: t.Model, x: t.Length.All.Mean, y: 100 * t.Accuracy.Estimate, ylo: 100 * t.Accuracy.Low, yhi: 100 * t.Accuracy.High}
+			if m := t.MeanTokensCI; m != nil && m.N > 0 {
+				p.x, p.xlo, p.xhi, p.hasX = m.Estimate, m.Low, m.High, true
+			}
+			pts = append(pts, p)
+		}
+		if len(pts) > 0 {
+			out = append(out, make1(g.title()+": accuracy against tokens", pts))
+		}
+	}
+	datasets := map[string]bool{}
+	for _, t := range f.r.Tasks {
+		datasets[t.Dataset] = true
+	}
+	if len(datasets) > 1 {
+		byDec := map[string][]pt{}
+		var decs []string
+		for _, o := range f.r.Overall {
+			if o.Problems == 0 {
+				continue
+			}
+			if _, ok := byDec[o.Decoding]; !ok {
+				decs = append(decs, o.Decoding)
+			}
+			byDec[o.Decoding] = append(byDec[o.Decoding], pt{model: o.Model, x: o.Length.All.Mean, y: 100 * o.Accuracy.Estimate,
+				ylo: 100 * o.Accuracy.Low, yhi: 100 * o.Accuracy.High})
+		}
+		for _, d := range decs {
+			out = append(out, make1("all datasets · "+d+": accuracy against tokens", byDec[d]))
+		}
+	}
+	return out
+}
+
+// ecdfPoints turns sorted ECDF steps into chart points, at most one per pixel column of a 560-pixel
+// chart, starting from 0 at the smallest value.
+func ecdfPoints(e []metrics.ECDFPoint, xmax float64) []chartPoint {
+	if len(e) == 0 {
 		return nil
 	}
-	if err := add(cor, palette[2], "correct"); err != nil {
-		return "", err
+	pts := []chartPoint{{X: float64(e[0].Value), Y: 0}}
+	col := xmax / 500
+	for i, p := range e {
+		if i+1 < len(e) && col > 0 && math.Floor(float64(e[i+1].Value)/col) == math.Floor(float64(p.Value)/col) {
+			continue // the next step is in the same pixel column
+		}
+		pts = append(pts, chartPoint{X: float64(p.Value), Y: 100 * p.Share})
 	}
-	if err := add(inc, palette[3], "incorrect"); err != nil {
-		return "", err
-	}
-	p.Legend.Top = true
-	return svgOf(p, 4.5*vg.Inch, 3*vg.Inch)
+	return append(pts, chartPoint{X: xmax, Y: 100})
 }
 
-// levelPlot draws mean tokens per level per model x dataset (only tasks with levels).
-func levelPlot(r *Results) (template.HTML, error) {
-	p := plot.New()
-	p.Title.Text = "Tokens by level"
-	p.X.Label.Text = "level (index)"
-	p.Y.Label.Text = "mean completion tokens"
-	n := 0
-	var names []string
-	for _, t := range r.Tasks {
-		levels := t.ByGroup["level"]
+func (f *figureMaker) ecdfFigures() []htmlFigure {
+	var out []htmlFigure
+	for _, g := range f.groups() {
+		limit := f.maxNewTokens(g.Decoding)
+		xmax := float64(limit)
+		for _, t := range g.Tasks {
+			xmax = math.Max(xmax, t.Length.All.Max)
+		}
+		c := chart{ID: f.id(), Title: g.title() + ": completion length", XLabel: "completion tokens", YLabel: "share of completions ≤ x",
+			YPercent: true, YFixed: true, YLo: 0, YHi: 100, XMin0: true, XTight: true}
+		if limit > 0 {
+			c.VLines = append(c.VLines, chartVLine{X: float64(limit), Label: "max_new_tokens " + thousands(int64(limit))})
+		}
+		var parts []string
+		for _, t := range g.Tasks {
+			s := f.samples[TaskKey{t.Model, t.Dataset, t.Decoding}]
+			if len(s) == 0 {
+				continue
+			}
+			var ok, bad []int
+			for _, x := range s {
+				if x.Correct {
+					ok = append(ok, x.CompletionTokens)
+				} else {
+					bad = append(bad, x.CompletionTokens)
+				}
+			}
+			col := f.color(t.Model)
+			if len(ok) > 0 {
+				c.Series = append(c.Series, chartSeries{Name: fmt.Sprintf("%s correct (%d)", t.Model, len(ok)), Color: col, Step: true,
+					Points: ecdfPoints(metrics.ECDF(ok), xmax)})
+			}
+			if len(bad) > 0 {
+				c.Series = append(c.Series, chartSeries{Name: fmt.Sprintf("%s incorrect (%d)", t.Model, len(bad)), Color: col, Step: true, Dash: "6 4",
+					Points: ecdfPoints(metrics.ECDF(bad), xmax)})
+			}
+			l := t.Length.All
+			parts = append(parts, fmt.Sprintf("%s: mean %s, median %s, p99 %s, max %s, %s truncated", t.Model, num(l.Mean, 0), num(l.Median, 0),
+				num(l.P99, 0), num(l.Max, 0), pct(t.Truncation.Rate)+"%"))
+		}
+		if len(c.Series) == 0 {
+			continue
+		}
+		out = append(out, htmlFigure{SVG: c.render(), Caption: strings.Join(parts, "; ") + "."})
+	}
+	return out
+}
+
+func (f *figureMaker) levelFigures() []htmlFigure {
+	var out []htmlFigure
+	for _, g := range f.groups() {
+		var levels []string
+		for _, t := range g.Tasks {
+			if t.VsBaseline == nil {
+				continue
+			}
+			for _, l := range t.VsBaseline.ReductionByLevel {
+				if !slices.Contains(levels, l.Key) {
+					levels = append(levels, l.Key)
+				}
+			}
+		}
 		if len(levels) == 0 {
 			continue
 		}
-		xys := make(plotter.XYs, 0, len(levels))
-		for i, l := range levels {
-			if l.N > 0 {
-				xys = append(xys, plotter.XY{X: float64(i + 1), Y: l.Length.All.Mean})
+		slices.SortFunc(levels, compareKeys)
+		bars := &chartBars{}
+		short := true
+		for _, l := range levels {
+			short = short && strings.HasPrefix(l, "Level ")
+		}
+		for _, l := range levels {
+			if short {
+				l = strings.TrimPrefix(l, "Level ")
 			}
-			if n == 0 {
-				names = append(names, l.Key)
+			bars.Groups = append(bars.Groups, l)
+		}
+		var parts []string
+		for _, t := range g.Tasks {
+			if t.VsBaseline == nil || len(t.VsBaseline.ReductionByLevel) == 0 {
+				continue
+			}
+			s := chartBarSeries{Name: t.Model + " vs " + t.VsBaseline.Baseline, Color: f.color(t.Model)}
+			for _, l := range levels {
+				v, lo, hi := math.NaN(), math.NaN(), math.NaN()
+				for _, x := range t.VsBaseline.ReductionByLevel {
+					if x.Key == l && x.Problems > 0 && x.Tokens.BaseMean > 0 {
+						v, lo, hi = 100*x.Tokens.Reduction.Estimate, 100*x.Tokens.Reduction.Low, 100*x.Tokens.Reduction.High
+					}
+				}
+				s.Values, s.Lo, s.Hi = append(s.Values, v), append(s.Lo, lo), append(s.Hi, hi)
+			}
+			bars.Series = append(bars.Series, s)
+			if c := t.VsBaseline.ReductionCommonlySolved; c != nil && c.AllCorrect.Problems > 0 {
+				parts = append(parts, fmt.Sprintf("%s: %s%% on the %d problems both always solve", t.Model, reductionPct(c.AllCorrect.Tokens), c.AllCorrect.Problems))
 			}
 		}
-		if len(xys) == 0 {
+		if len(bars.Series) == 0 {
 			continue
 		}
-		ln, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return "", err
+		xl := "level"
+		if short {
+			xl = "difficulty level"
 		}
-		c := palette[n%len(palette)]
-		ln.LineStyle.Color, pts.GlyphStyle.Color = c, c
-		p.Add(ln, pts)
-		p.Legend.Add(t.Model+"/"+t.Dataset+"/"+t.Decoding, ln, pts)
-		n++
+		c := chart{ID: f.id(), Title: g.title() + ": token reduction by level", XLabel: xl, YLabel: "fewer tokens than the baseline",
+			Bars: bars, ZeroLine: true, YPercent: true}
+		out = append(out, htmlFigure{SVG: c.render(), Caption: join(parts, "Positive: the candidate writes fewer tokens.")})
 	}
-	if n == 0 {
-		return "", nil
-	}
-	if len(names) > 0 {
-		ticks := make([]plot.Tick, len(names))
-		for i, nm := range names {
-			ticks[i] = plot.Tick{Value: float64(i + 1), Label: nm}
+	return out
+}
+
+func compareKeys(a, b string) int {
+	var x, y float64
+	_, ea := fmt.Sscanf(strings.TrimPrefix(a, "Level "), "%g", &x)
+	_, eb := fmt.Sscanf(strings.TrimPrefix(b, "Level "), "%g", &y)
+	if ea == nil && eb == nil && x != y {
+		if x < y {
+			return -1
 		}
-		p.X.Tick.Marker = plot.ConstantTicks(ticks)
-		p.X.Min, p.X.Max = 0.7, float64(len(names))+0.3
+		return 1
 	}
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.TextStyle.Font.Size = vg.Points(7)
-	return svgOf(p, 6*vg.Inch, 4*vg.Inch)
+	return strings.Compare(a, b)
+}
+
+func (f *figureMaker) spendFigures() []htmlFigure {
+	var out []htmlFigure
+	for _, g := range f.groups() {
+		c := chart{ID: f.id(), Title: g.title() + ": accuracy at equal token spend", XLabel: "expected tokens per problem (k × mean tokens, log scale)",
+			YLabel: "accuracy", XLog: true, YPercent: true}
+		var parts []string
+		for _, t := range g.Tasks {
+			if len(t.EqualSpendCurve) < 2 {
+				continue
+			}
+			maj := chartSeries{Name: t.Model + " maj@k", Color: f.color(t.Model), Line: true, Markers: true}
+			pass := chartSeries{Name: t.Model + " pass@k", Color: f.color(t.Model), Line: true, Markers: true, Dash: "6 4"}
+			for _, p := range t.EqualSpendCurve {
+				maj.Points = append(maj.Points, chartPoint{X: p.Spend, Y: 100 * p.MajAtK})
+				pass.Points = append(pass.Points, chartPoint{X: p.Spend, Y: 100 * p.PassAtK})
+			}
+			c.Series = append(c.Series, maj, pass)
+			if v := t.VsBaseline; v != nil && v.EqualSpend != nil {
+				parts = append(parts, fmt.Sprintf("%s maj@%d − %s avg@1: %s pp", t.Model, v.EqualSpend.KStar, v.Baseline, ivSigned(v.EqualSpend.GainPP, 1)))
+			}
+		}
+		if len(c.Series) == 0 {
+			continue
+		}
+		out = append(out, htmlFigure{SVG: c.render(), Caption: join(parts, "k = 1 … samples per problem.")})
+	}
+	return out
+}
+
+// trajectoryFigures draws one stacked bar per task: the shares of confirmatory, corrective, destructive
+// and unresolved samples.
+func (f *figureMaker) trajectoryFigures() []htmlFigure {
+	var tasks []TaskResult
+	for _, t := range f.r.Tasks {
+		if t.Trajectories != nil && t.Trajectories.Confirmatory.N > 0 {
+			tasks = append(tasks, t)
+		}
+	}
+	if len(tasks) == 0 {
+		return nil
+	}
+	classes := []struct{ name, color string }{{"confirmatory", "#009E73"}, {"corrective", "#56B4E9"}, {"destructive", "#D55E00"}, {"unresolved", "#BBBBBB"}}
+	const w, rowH, labelW = 980, 26, 250
+	h := 40 + rowH*len(tasks) + 40
+	var b svgBuilder
+	b.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family='%s' font-size="12" role="img" aria-label="answer trajectories">`,
+		w, h, w, h, svgFont)
+	b.f(`<rect width="%d" height="%d" fill="#fff"/><text x="%d" y="20" font-size="14" font-weight="600" fill="#222">Answer trajectories (share of samples)</text>`, w, h, labelW)
+	plotW := float64(w - labelW - 30)
+	for i, t := range tasks {
+		y := 36 + i*rowH
+		label := t.Model + " · " + t.Dataset
+		if multiDecoding(f.r) {
+			label += " · " + t.Decoding
+		}
+		b.f(`<text x="%d" y="%d" text-anchor="end" dominant-baseline="middle" fill="#222">%s</text>`, labelW-8, y+rowH/2-2, esc(label))
+		tr := t.Trajectories
+		x := float64(labelW)
+		for k, r := range []metrics.Rate{tr.Confirmatory, tr.Corrective, tr.Destructive, tr.Unresolved} {
+			wd := r.Rate * plotW
+			if wd <= 0 {
+				continue
+			}
+			b.f(`<rect x="%s" y="%d" width="%s" height="%d" fill="%s"><title>%s</title></rect>`, fx(x), y, fx(wd), rowH-6, classes[k].color,
+				esc(fmt.Sprintf("%s %s: %s%% (%d of %d)", label, classes[k].name, pct(r.Rate), r.Count, r.N)))
+			if wd > 34 {
+				b.f(`<text x="%s" y="%d" text-anchor="middle" dominant-baseline="middle" fill="#fff" font-size="11">%s%%</text>`, fx(x+wd/2), y+rowH/2-3, esc(pct(r.Rate)))
+			}
+			x += wd
+		}
+	}
+	ly := 36 + rowH*len(tasks) + 14
+	lx := labelW
+	for _, c := range classes {
+		b.f(`<rect x="%d" y="%d" width="14" height="10" fill="%s"/><text x="%d" y="%d" dominant-baseline="middle" fill="#222">%s</text>`, lx, ly-5, c.color, lx+20, ly, esc(c.name))
+		lx += 20 + 8*len(c.name) + 20
+	}
+	b.WriteString(`</svg>`)
+	return []htmlFigure{{SVG: template.HTML(b.String()), Caption: "Confirmatory: the first answer stated is correct and so is the final one; corrective: the first is wrong, " +
+		"the final one correct; destructive: a correct answer was stated but the final one is wrong; unresolved: no correct answer at all. " +
+		"A good length penalty cuts confirmatory reflection and keeps corrective reflection.", Wide: true}}
+}
+
+func join(parts []string, lead string) string {
+	if len(parts) == 0 {
+		return lead
+	}
+	return lead + " " + strings.Join(parts, "; ") + "."
 }

@@ -15,9 +15,10 @@ import (
 )
 
 // ReportFormats are the formats WriteReport renders (html: WriteHTML).
-var ReportFormats = []string{"table", "md", "csv", "json", "latex", "html"}
+var ReportFormats = []string{"table", "md", "csv", "json", "latex", "html", "budgets"}
 
-// WriteReport renders results as a terminal table, GitHub Markdown, CSV, JSON or LaTeX.
+// WriteReport renders results as a terminal table, GitHub Markdown, CSV, JSON, LaTeX or the budget
+// curves as CSV (budgets: one row per task and budget).
 func WriteReport(w io.Writer, r *Results, format, title string) error {
 	switch format {
 	case "table":
@@ -32,6 +33,8 @@ func WriteReport(w io.Writer, r *Results, format, title string) error {
 		return enc.Encode(r)
 	case "latex":
 		return writeLaTeX(w, r)
+	case "budgets":
+		return writeBudgetsCSV(w, r)
 	case "html":
 		return WriteHTML(w, r, nil, title)
 	}
@@ -169,7 +172,7 @@ func rows(r *Results) (header []string, body [][]string) {
 	if k {
 		header = append(header, "pass@k %", "maj@k %")
 	}
-	header = append(header, "Mean tokens", "Median", "Correct / incorrect", "Truncated %")
+	header = append(header, "Mean tokens", "Median", "p99", "Max", "Correct / incorrect", "Truncated %")
 	if base {
 		header = append(header, "Token reduction % [CI]", "Δ accuracy pp [CI]", "p", "AES")
 	}
@@ -197,7 +200,7 @@ func rows(r *Results) (header []string, body [][]string) {
 			}
 			row = append(row, pk, mk)
 		}
-		row = append(row, num(t.Length.All.Mean, 1), num(t.Length.All.Median, 0),
+		row = append(row, num(t.Length.All.Mean, 1), num(t.Length.All.Median, 0), num(t.Length.All.P99, 0), num(t.Length.All.Max, 0),
 			lengthMean(t.Length.Correct)+" / "+lengthMean(t.Length.Incorrect), pct(t.Truncation.Rate))
 		if base {
 			if c := t.VsBaseline; c != nil {
@@ -226,6 +229,19 @@ func writeTable(w io.Writer, r *Results) error {
 	header, body := rows(r)
 	if err := writeRowsTable(w, header, body); err != nil {
 		return err
+	}
+	for _, sec := range analysisSections(r) {
+		if _, err := fmt.Fprintf(w, "\n%s: %s\n", sec.Title, sec.Note); err != nil {
+			return err
+		}
+		if err := writeRowsTable(w, sec.Header, sec.Body); err != nil {
+			return err
+		}
+	}
+	for _, n := range analysisNotes(r) {
+		if _, err := fmt.Fprintf(w, "note: %s\n", n); err != nil {
+			return err
+		}
 	}
 	if _, err := io.WriteString(w, "\nEngine\n"); err != nil {
 		return err
@@ -267,6 +283,16 @@ func writeMarkdown(w io.Writer, r *Results, title string) error {
 		b.WriteString("\n## Overall (all datasets pooled)\n\n")
 		oh, ob := overallRows(r)
 		mdTable(&b, oh, ob)
+	}
+	for _, sec := range analysisSections(r) {
+		fmt.Fprintf(&b, "\n## %s\n\n_%s._\n\n", mdEscape(sec.Title), mdEscape(sec.Note))
+		mdTable(&b, sec.Header, sec.Body)
+	}
+	if notes := analysisNotes(r); len(notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range notes {
+			fmt.Fprintf(&b, "- note: %s\n", mdEscape(n))
+		}
 	}
 	b.WriteString("\n## Engine\n\n")
 	eh, eb := engineRows(r)
@@ -351,6 +377,13 @@ var CSVHeader = []string{"model", "dataset", "decoding", "benchmark", "n", "samp
 	// Added in schema 2.
 	"accuracy_wilson_lo", "accuracy_wilson_hi", "ttft_ms_p95", "ttft_ms_p99", "per_token_ms_p90", "total_ms_p95", "total_ms_p99",
 	"paired_test", "aes",
+	// Added in schema 3.
+	"p99_tokens", "accuracy_lenient", "accuracy_strict_think", "tokens_to_90pct", "tokens_to_95pct",
+	"outcome_efficiency", "outcome_efficiency_xi", "redundant_token_share", "reflection_markers_per_1k",
+	"reflection_markers_per_1k_correct", "reflection_markers_per_1k_incorrect", "mean_think_tokens", "mean_answer_tokens",
+	"unclosed_think", "confirmatory", "corrective", "destructive", "unresolved", "answer_switches",
+	"reduction_commonly_solved", "reduction_commonly_solved_lo", "reduction_commonly_solved_hi", "commonly_solved_problems",
+	"correct_and_shorter", "equal_spend_k_star", "equal_spend_gain_pp",
 	// Added with the scheduler (schema 3).
 	"wall_seconds", "decode_steps", "prefill_tokens", "slots", "slot_utilization", "mean_live_rows",
 }
@@ -405,6 +438,7 @@ func writeCSV(w io.Writer, r *Results) error {
 			row = append(row, "", "", "", "", "", "", "", "", "", "")
 			tail = append(tail, "", "")
 		}
+		tail = append(tail, csvSchema3(t)...)
 		tail = append(tail, engineCSV(t.Throughput)...)
 		if err := cw.Write(append(row, tail...)); err != nil {
 			return err
@@ -414,10 +448,73 @@ func writeCSV(w io.Writer, r *Results) error {
 	return cw.Error()
 }
 
+// csvSchema3 are the schema-3 columns of a task ("" where there is no data).
+func csvSchema3(t TaskResult) []string {
+	out := []string{csvNum(t.Length.All.P99)}
+	if g := t.ThinkGrading; g != nil {
+		out = append(out, csvNum(g.Lenient.Estimate), csvNum(g.Strict.Estimate))
+	} else {
+		out = append(out, "", "")
+	}
+	for _, share := range []float64{0.9, 0.95} {
+		cell := ""
+		for _, x := range t.BudgetToReach {
+			if x.Share == share && x.Reached {
+				cell = strconv.Itoa(x.Budget)
+			}
+		}
+		out = append(out, cell)
+	}
+	iv := func(v *metrics.Interval) string {
+		if v == nil || v.N == 0 {
+			return ""
+		}
+		return csvNum(v.Estimate)
+	}
+	split := func(v *metrics.VerdictSplit, part int) string {
+		if v == nil {
+			return ""
+		}
+		return iv(&[]metrics.Interval{v.Overall, v.Correct, v.Incorrect}[part])
+	}
+	out = append(out, split(t.OutcomeEfficiency, 1), iv(t.OutcomeEfficiencyXi), split(t.RedundantTokenShare, 0),
+		split(t.ReflectionMarkersPer1k, 0), split(t.ReflectionMarkersPer1k, 1), split(t.ReflectionMarkersPer1k, 2))
+	if th := t.ThinkTokens; th != nil {
+		out = append(out, csvIf(th.Closed.N > 0, th.Closed.MeanThinkTokens), csvIf(th.Closed.N > 0, th.Closed.MeanAnswerTokens), strconv.Itoa(th.Unclosed.N))
+	} else {
+		out = append(out, "", "", "")
+	}
+	if tr := t.Trajectories; tr != nil {
+		out = append(out, csvNum(tr.Confirmatory.Rate), csvNum(tr.Corrective.Rate), csvNum(tr.Destructive.Rate), csvNum(tr.Unresolved.Rate), csvNum(tr.Switches))
+	} else {
+		out = append(out, "", "", "", "", "")
+	}
+	c := t.VsBaseline
+	if c != nil && c.ReductionCommonlySolved != nil && c.ReductionCommonlySolved.AllCorrect.Problems > 0 {
+		a := c.ReductionCommonlySolved.AllCorrect
+		ok := a.Tokens.BaseMean > 0
+		out = append(out, csvIf(ok, a.Tokens.Reduction.Estimate), csvIf(ok, a.Tokens.Reduction.Low), csvIf(ok, a.Tokens.Reduction.High), strconv.Itoa(a.Problems))
+	} else {
+		out = append(out, "", "", "", "")
+	}
+	if c != nil {
+		out = append(out, iv(c.CorrectAndShorter))
+	} else {
+		out = append(out, "")
+	}
+	if c != nil && c.EqualSpend != nil && c.EqualSpend.GainPP.N > 0 {
+		out = append(out, strconv.Itoa(c.EqualSpend.KStar), csvNum(c.EqualSpend.GainPP.Estimate))
+	} else {
+		out = append(out, "", "")
+	}
+	return out
+}
+
 // texEscape escapes LaTeX special characters.
 func texEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\textbackslash{}`, "&", `\&`, "%", `\%`, "$", `\$`, "#", `\#`, "_", `\_`,
-		"{", `\{`, "}", `\}`, "~", `\textasciitilde{}`, "^", `\textasciicircum{}`, "–", "--", "Δ", `$\Delta$`, "×", `$\times$`)
+		"{", `\{`, "}", `\}`, "~", `\textasciitilde{}`, "^", `\textasciicircum{}`, "–", "--", "Δ", `$\Delta$`, "×", `$\times$`,
+		"≤", `$\le$`, "−", "$-$", "ξ", `$\xi$`)
 	return r.Replace(s)
 }
 
@@ -449,8 +546,32 @@ func writeLaTeX(w io.Writer, r *Results) error {
 		b.WriteString("; token reduction and accuracy change against " + texEscape(r.Baseline))
 	}
 	b.WriteString(".}\n\\label{tab:acoer-bench}\n\\end{table}\n")
+	for i, sec := range budgetSections(r) {
+		if len(sec.Body) == 0 {
+			continue
+		}
+		b.WriteString("\n\\begin{table}[t]\n\\centering\n\\small\n")
+		b.WriteString("\\begin{tabular}{ll" + strings.Repeat("r", len(sec.Header)-2) + "}\n\\toprule\n")
+		texRow(&b, sec.Header)
+		b.WriteString("\\midrule\n")
+		for _, row := range sec.Body {
+			texRow(&b, row)
+		}
+		b.WriteString("\\bottomrule\n\\end{tabular}\n")
+		fmt.Fprintf(&b, "\\caption{%s: %s.}\n\\label{tab:acoer-bench-budgets-%d}\n\\end{table}\n", texEscape(sec.Title), texEscape(sec.Note), i+1)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func texRow(b *strings.Builder, cells []string) {
+	for i, c := range cells {
+		if i > 0 {
+			b.WriteString(" & ")
+		}
+		b.WriteString(texEscape(c))
+	}
+	b.WriteString(" \\\\\n")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

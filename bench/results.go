@@ -13,9 +13,17 @@ import (
 // ResultsVersion is the results.json schema version.
 //
 // 2: the numbers are metrics.RunStats / metrics.Comparison (metrics.Aggregate, metrics.CompareRecords).
-// 3: throughput gains the scheduler's decode_steps, prefill_tokens, slots, slot_utilization and
+// 3: adds per task budget_curve, budget_to_reach, outcome_efficiency(_xi), redundant_token_share,
+// reflection_markers_per_1k, reflection, trajectories, think_tokens, think_grading, mean_tokens_ci,
+// equal_spend_curve, analysis, length p99; against the baseline reduction_commonly_solved,
+// reduction_by_level, reduction_by_base_pass_rate, reduction_by_base_length_quintile,
+// correct_and_shorter and equal_spend. Samples carry prompt_ids and completion_ids, and the scheduler's
+// work shares; throughput gains decode_steps, prefill_tokens, slots, slot_utilization and
 // mean_live_rows, and its wall_seconds is the sum of the samples' work shares.
 const ResultsVersion = 3
+
+// MinResultsVersion is the oldest results.json schema this binary reads (what it lacks is left empty).
+const MinResultsVersion = 2
 
 // ErrResultsVersion marks a results.json of another schema version (OpenDir then recomputes it from the
 // samples when they are there).
@@ -94,6 +102,30 @@ type TaskResult struct {
 	// AvgAtK (= Accuracy.Estimate) when k > 1.
 	AvgAtK     *float64    `json:"avg_at_k,omitempty"`
 	VsBaseline *Comparison `json:"vs_baseline,omitempty"`
+
+	// The analyses of schema 3 (see analysis.go and the README's "What the numbers mean"). Those that need
+	// token ids (budget curve, outcome efficiency, redundant tokens, reflection by part, think tokens) are
+	// absent when the samples or the tokenizer are missing; Analysis.Notes says why.
+	//
+	// ThinkGrading is the accuracy read leniently and with strict_think; MeanTokensCI the mean completion
+	// tokens (mean of per-problem means) with a bootstrap interval over problems.
+	ThinkGrading *ThinkGrading     `json:"think_grading,omitempty"`
+	MeanTokensCI *metrics.Interval `json:"mean_tokens_ci,omitempty"`
+	// BudgetCurve is the accuracy and spend at each budget up to max_new_tokens (the last point);
+	// BudgetToReach the budgets that reach 90% and 95% of the final accuracy.
+	BudgetCurve   []metrics.BudgetPoint `json:"budget_curve,omitempty"`
+	BudgetToReach []metrics.BudgetReach `json:"budget_to_reach,omitempty"`
+	// Overthinking (metrics.OverthinkingStats).
+	OutcomeEfficiency      *metrics.VerdictSplit      `json:"outcome_efficiency,omitempty"`
+	OutcomeEfficiencyXi    *metrics.Interval          `json:"outcome_efficiency_xi,omitempty"`
+	RedundantTokenShare    *metrics.VerdictSplit      `json:"redundant_token_share,omitempty"`
+	ReflectionMarkersPer1k *metrics.VerdictSplit      `json:"reflection_markers_per_1k,omitempty"`
+	Reflection             *metrics.ReflectionSummary `json:"reflection,omitempty"`
+	Trajectories           *metrics.TrajectorySummary `json:"trajectories,omitempty"`
+	ThinkTokens            *metrics.ThinkTokens       `json:"think_tokens,omitempty"`
+	// EqualSpendCurve is maj@k and pass@k against k x mean tokens, k = 1..samples (k > 1 only).
+	EqualSpendCurve []metrics.SpendPoint `json:"equal_spend_curve,omitempty"`
+	Analysis        *AnalysisInfo        `json:"analysis,omitempty"`
 }
 
 // Comparison is a candidate against the baseline on the problems both have: metrics.CompareRecords
@@ -107,6 +139,18 @@ type Comparison struct {
 	BaselineOnly  int `json:"baseline_only_problems"`
 	CandidateOnly int `json:"candidate_only_problems"`
 	metrics.Comparison
+
+	// Fair length comparisons (metrics.CompareLengths, schema 3): the token reduction on the problems
+	// both solve, by level, by the baseline's pass rate and length quintile, and the share of problems
+	// where the candidate is correct and shorter.
+	ReductionCommonlySolved       *metrics.CommonlySolved   `json:"reduction_commonly_solved,omitempty"`
+	ReductionByLevel              []metrics.SubsetReduction `json:"reduction_by_level,omitempty"`
+	ReductionByBasePassRate       []metrics.SubsetReduction `json:"reduction_by_base_pass_rate,omitempty"`
+	ReductionByBaseLengthQuintile []metrics.SubsetReduction `json:"reduction_by_base_length_quintile,omitempty"`
+	CorrectAndShorter             *metrics.Interval         `json:"correct_and_shorter,omitempty"`
+	// EqualSpend is the candidate's maj@k* against the baseline's avg@1, k* = floor(L_base/L_cand)
+	// (metrics.CompareEqualSpend; when the candidate has more than one sample per problem).
+	EqualSpend *metrics.EqualSpend `json:"equal_spend,omitempty"`
 }
 
 // OverallResult pools all datasets of one model x decoding (problems keyed by dataset and id; each
@@ -164,8 +208,8 @@ func ReadResults(dir string) (*Results, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, jsonFileError(path, err)
 	}
-	if r.SchemaVersion != ResultsVersion {
-		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d: %w", path, r.SchemaVersion, ResultsVersion, ErrResultsVersion)
+	if r.SchemaVersion < MinResultsVersion || r.SchemaVersion > ResultsVersion {
+		return nil, fmt.Errorf("%s: schema_version %d, this binary reads %d to %d: %w", path, r.SchemaVersion, MinResultsVersion, ResultsVersion, ErrResultsVersion)
 	}
 	return &r, nil
 }

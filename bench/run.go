@@ -213,6 +213,12 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 			}
 			for _, dec := range cfg.Decoding {
 				k := TaskKey{mname, dname, dec.Name}
+				// A run killed between a task's last sample and its sort (or during it) left the file
+				// in finishing order (or a temp file); a model with nothing left to run is not opened,
+				// so its files are tidied here.
+				if err := tidySamplesFile(SamplesPath(dir, k)); err != nil {
+					return sum, err
+				}
 				s, err := ReadSamplesFile(SamplesPath(dir, k))
 				if err != nil {
 					return sum, err
@@ -231,7 +237,8 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 		}
 	}
 	res, err := aggregate(aggInput{Manifest: man, Samples: samples, Expected: expected,
-		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards})
+		Revision: deps.Revision, Host: deps.Host, Created: deps.Now().UTC().Format(time.RFC3339), Shards: man.Shards,
+		Tokenizer: deps.Tokenizer, Grade: deps.Grade})
 	if err != nil {
 		return sum, err
 	}
@@ -399,6 +406,7 @@ func makeSample(k TaskKey, w work, prompt string, c runner.Completion, grader st
 		FinishReason: c.FinishReason, Gold: w.p.Problem.Gold,
 		Extracted: v.Extracted, Correct: v.Correct, Rule: v.Rule, Reason: v.Reason,
 		ThinkOpened: v.ThinkOpened, ThinkClosed: v.ThinkClosed,
+		PromptIDs: c.PromptIDs, CompletionIDs: c.IDs,
 		TTFTMs: ms(c.TTFT), TotalMs: ms(c.Total), PerTokenMs: ms(c.PerToken()),
 		ShareWallMs: ms(c.Share.Wall), ShareDecodeSteps: c.Share.DecodeSteps, SharePrefillTokens: c.Share.PrefillTokens,
 	}

@@ -45,6 +45,12 @@ type Sample struct {
 	ThinkOpened bool   `json:"think_opened,omitempty"`
 	ThinkClosed bool   `json:"think_closed,omitempty"`
 
+	// PromptIDs and CompletionIDs are the token ids fed to the model and generated (the EOS id that
+	// stopped the sequence included): budget curves, think/answer splits and first-correct positions are
+	// computed on them, never on re-tokenised text. Samples written before they existed have none.
+	PromptIDs     []int `json:"prompt_ids,omitempty"`
+	CompletionIDs []int `json:"completion_ids,omitempty"`
+
 	TTFTMs     float64 `json:"ttft_ms"`
 	TotalMs    float64 `json:"total_ms"`
 	PerTokenMs float64 `json:"per_token_ms"`
@@ -181,15 +187,7 @@ func openAppender(path string) (*appender, []Sample, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, nil, err
 	}
-	// A run killed while rewriting the file (sortFile) leaves its temp file behind: the file itself is
-	// whole (the rename had not happened, or had), so the temp file is only removed.
-	if ents, err := os.ReadDir(filepath.Dir(path)); err == nil {
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), "."+filepath.Base(path)+".tmp") {
-				os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
-			}
-		}
-	}
+	removeStaleTemps(path)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, err
@@ -254,6 +252,30 @@ func (a *appender) close() error {
 	}
 	a.f = nil
 	return err
+}
+
+// removeStaleTemps removes the temp files a run killed while rewriting path (sortFile) left behind: the
+// file itself is whole (the rename had not happened, or had).
+func removeStaleTemps(path string) {
+	ents, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "."+filepath.Base(path)+".tmp") {
+			os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
+		}
+	}
+}
+
+// tidySamplesFile removes a task file's stale temp files and puts it in plan order (missing: nothing
+// to do).
+func tidySamplesFile(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	removeStaleTemps(path)
+	return sortFile(path)
 }
 
 // sortFile rewrites a task's file in plan order (atomically: a crash leaves the old file or the new

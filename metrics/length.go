@@ -13,18 +13,20 @@ import (
 const FinishReasonLength = "length"
 
 // LengthSummary describes a set of completion lengths in tokens. All fields follow numpy: Mean
-// (numpy.mean), Median (numpy.median: mean of the two middle values for an even count), P90
-// (numpy.percentile(x, 90), default linear interpolation), Std (numpy.std, population, ddof=0), Min and
+// (numpy.mean), Median (numpy.median: mean of the two middle values for an even count), P90 and P99
+// (numpy.percentile(x, 90 | 99), default linear interpolation), Std (numpy.std, population, ddof=0), Min and
 // Max. Every field is 0 when N is 0.
 type LengthSummary struct {
 	N      int     `json:"n"`
 	Mean   float64 `json:"mean"`
 	Median float64 `json:"median"`
 	P90    float64 `json:"p90"`
-	Std    float64 `json:"std"`
-	Min    float64 `json:"min"`
-	Max    float64 `json:"max"`
-	Total  int64   `json:"total"`
+	// P99 is numpy.percentile(x, 99).
+	P99   float64 `json:"p99"`
+	Std   float64 `json:"std"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+	Total int64   `json:"total"`
 }
 
 // LengthStats summarises completion lengths (tokens per response).
@@ -43,6 +45,7 @@ func LengthStats(tokens []int) LengthSummary {
 		Mean:   Mean(s),
 		Median: Median(s),
 		P90:    statsPercentileSorted(s, 90),
+		P99:    statsPercentileSorted(s, 99),
 		Std:    Std(s),
 		Min:    s[0],
 		Max:    s[len(s)-1],

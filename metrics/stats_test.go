@@ -289,11 +289,12 @@ func TestPassAtKAndMajBootstrap(t *testing.T) {
 
 func TestLengthStats(t *testing.T) {
 	ls := LengthStats([]int{100, 1, 4, 3, 2})
-	want := LengthSummary{N: 5, Mean: 22, Median: 3, P90: 61.6, Std: math.Sqrt(1522), Min: 1, Max: 100, Total: 110}
-	if !statsClose(ls.P90, want.P90, 1e-12) || !statsClose(ls.Std, want.Std, 1e-12) {
+	want := LengthSummary{N: 5, Mean: 22, Median: 3, P90: 61.6, P99: 96.16, Std: math.Sqrt(1522), Min: 1, Max: 100, Total: 110}
+	// p99: h = 4*0.99 = 3.96 -> 4 + 0.96*96 = 96.16.
+	if !statsClose(ls.P90, want.P90, 1e-12) || !statsClose(ls.P99, want.P99, 1e-12) || !statsClose(ls.Std, want.Std, 1e-12) {
 		t.Errorf("LengthStats = %+v, want %+v", ls, want)
 	}
-	ls.P90, ls.Std, want.P90, want.Std = 0, 0, 0, 0
+	ls.P90, ls.P99, ls.Std, want.P90, want.P99, want.Std = 0, 0, 0, 0, 0, 0
 	if ls != want {
 		t.Errorf("LengthStats = %+v, want %+v", ls, want)
 	}

@@ -46,11 +46,10 @@ func cmdReport(ctx context.Context, e env) error {
 		if err != nil {
 			return badInput(err)
 		}
-		if res, err = d.Recompute(*baseline); err != nil {
+		if d.Results != nil && *baseline == "" && !d.Stale() {
+			res = d.Results // as the run wrote it (recomputing regrades the budget curves)
+		} else if res, err = d.Recompute(*baseline); err != nil {
 			return badInput(err)
-		}
-		if d.Results != nil && *baseline == "" {
-			res = d.Results
 		}
 		samples = d.Samples
 	}
