@@ -56,6 +56,7 @@ type genConfig struct {
 	// vocab the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
 	maxPrefillLogits int
 	vocab            int
+	banned           idSet // logits ids the tokenizer cannot decode: never sampled (nil = none)
 }
 
 // ErrContextOverflow is returned when prompt + max new tokens exceed the model's context under
@@ -110,7 +111,7 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 			}
 			budget = c - len(r.PromptIDs)
 		}
-		rows[i] = &row{prompt: r.PromptIDs, budget: budget, sampler: newSampler(dec, r.Seed)}
+		rows[i] = &row{prompt: r.PromptIDs, budget: budget, sampler: newSampler(dec, r.Seed, cfg.banned)}
 		padded = max(padded, len(r.PromptIDs))
 		maxNew = max(maxNew, budget)
 	}
