@@ -348,14 +348,12 @@ func (c *Checked) EncodePrompt(text string, chat bool, system string) ([]int, er
 }
 
 // Inspect reads a model directory's decoder contract and metadata without a session (ONNX Runtime is
-// initialized with opts.ORTLib for the runtime's version). tokenizer.json is optional: without it the
+// initialized with opts.ORTLib for the runtime's version, after the directory was read: a bad
+// directory is reported without the library). tokenizer.json is optional: without it the
 // tokenizer checks are skipped and EOS comes from the config files only. When the contract was read,
 // the returned Info is filled as far as the directory allowed, also with an error (a tokenizer that
 // does not fit the graph, no EOS id).
 func Inspect(dir string, opts Options) (Contract, Info, error) {
-	if err := ort.InitDefault(opts.ORTLib); err != nil {
-		return Contract{}, Info{}, err
-	}
 	opts, err := opts.normalize()
 	if err != nil {
 		return Contract{}, Info{}, err
@@ -364,7 +362,11 @@ func Inspect(dir string, opts Options) (Contract, Info, error) {
 	if p == nil {
 		return Contract{}, Info{}, err
 	}
+	if ierr := ort.InitDefault(opts.ORTLib); ierr != nil {
+		return Contract{}, Info{}, ierr
+	}
 	info := p.info.clone()
+	info.ORTVersion, info.ORTLibrary = ort.RuntimeVersion(), ort.LibraryPath()
 	if herr := p.hash(&info); herr != nil && err == nil {
 		err = herr
 	}
@@ -389,8 +391,8 @@ func (i Info) clone() Info {
 	return i
 }
 
-// validUTF8 returns an error naming the first invalid byte of s (what names s: "prompt").
-func validUTF8(what, s string) error {
+// ValidUTF8 returns an error naming the first invalid byte of s and its offset (what names s: "the prompt").
+func ValidUTF8(what, s string) error {
 	if utf8.ValidString(s) {
 		return nil
 	}

@@ -200,6 +200,9 @@ func (m *Model) Info() Info {
 	return m.info.clone()
 }
 
+// Warnings are Info().Warnings, without hashing the files.
+func (m *Model) Warnings() []string { return append([]string(nil), m.info.Warnings...) }
+
 // EncodePrompt turns text into prompt ids. With chat, text becomes the user turn (after an optional
 // system turn) of the tokenizer's chat template with the generation prompt appended, encoded without
 // adding special tokens (the template writes them). Without chat, BOS follows one explicit rule, recorded
@@ -212,10 +215,10 @@ func (m *Model) EncodePrompt(text string, chat bool, system string) ([]int, erro
 }
 
 func encodePrompt(tok Tokenizer, text string, chat bool, system string) ([]int, error) {
-	if err := validUTF8("the prompt", text); err != nil {
+	if err := ValidUTF8("the prompt", text); err != nil {
 		return nil, err
 	}
-	if err := validUTF8("the system prompt", system); err != nil {
+	if err := ValidUTF8("the system prompt", system); err != nil {
 		return nil, err
 	}
 	set := tok.Settings()

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,6 +96,9 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 		return nil, err
 	}
 	st, err := os.Stat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model directory %s: %w", abs, fs.ErrNotExist)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("model directory: %w", err)
 	}
