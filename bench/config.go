@@ -48,6 +48,9 @@ type Config struct {
 	BaseDir string `yaml:"-" json:"-"`
 	// Raw is the file's bytes.
 	Raw []byte `yaml:"-" json:"-"`
+	// root is the parsed YAML tree, for the line numbers of errors found after parsing (nil for a
+	// config read back from a manifest).
+	root *yaml.Node
 }
 
 // ModelSpec is one model entry.
@@ -63,6 +66,42 @@ type ModelSpec struct {
 	System string `yaml:"system" json:"system,omitempty"`
 	// EnableThinking is passed to chat templates that read enable_thinking (Qwen3); unset = template default.
 	EnableThinking *bool `yaml:"enable_thinking" json:"enable_thinking,omitempty"`
+	// EOSTokenID, when set (an id or a list), replaces the EOS ids of the model directory's files
+	// (generation_config.json, config.json, genai_config.json, tokenizer_config.json): for a model whose
+	// files state none, or a wrong one.
+	EOSTokenID TokenIDs `yaml:"eos_token_id" json:"eos_token_id,omitempty"`
+}
+
+// TokenIDs is a token id or a list of them (YAML: 2 or [2, 32000]).
+type TokenIDs []int
+
+// UnmarshalYAML reads an id or a list of non-negative integer ids.
+func (t *TokenIDs) UnmarshalYAML(n *yaml.Node) error {
+	bad := func(what string) error {
+		return fmt.Errorf("line %d: eos_token_id: want a token id or a list of token ids (non-negative integers), got %s", n.Line, what)
+	}
+	var items []*yaml.Node
+	switch n.Kind {
+	case yaml.ScalarNode:
+		items = []*yaml.Node{n}
+	case yaml.SequenceNode:
+		items = n.Content
+		if len(items) == 0 {
+			return bad("an empty list")
+		}
+	default:
+		return bad("a mapping")
+	}
+	out := TokenIDs{}
+	for _, it := range items {
+		var v int
+		if it.Kind != yaml.ScalarNode || it.Tag != "!!int" || it.Decode(&v) != nil || v < 0 {
+			return bad(yamlGot(strings.TrimPrefix(it.Tag, "!!"), it.Value))
+		}
+		out = append(out, v)
+	}
+	*t = out
+	return nil
 }
 
 // DatasetSpec is one dataset entry.
@@ -223,6 +262,7 @@ func ParseConfig(data []byte, file, baseDir string) (*Config, error) {
 	}
 	v := validator{file: file, root: &root}
 	v.applyPresets(cfg)
+	cfg.root = &root
 	cfg.normalize()
 	v.check(cfg)
 	if v.err != nil {
@@ -425,6 +465,10 @@ var datasetKinds = []string{"gsm8k", "math500", "math", "aime24", "aime25", "amc
 // Graders the metrics package knows.
 var graderNames = []string{"gsm8k", "math", "aime", "amc"}
 
+// GraderNames lists the grader names a config accepts (each must be a benchmark metrics.Grade knows;
+// the CLI's tests check that it does).
+func GraderNames() []string { return append([]string(nil), graderNames...) }
+
 type validator struct {
 	file string
 	root *yaml.Node
@@ -440,19 +484,33 @@ func (v *validator) fail(line int, format string, a ...any) {
 // line finds the line of the node at path (map keys as strings, list indices as ints); for a key it
 // gives the line of the value, falling back to the deepest node found.
 func (v *validator) line(path ...any) int {
-	_, best := v.node(path...)
+	_, best := nodeAt(v.root, path...)
 	return best
 }
 
 // has reports whether the YAML holds a node at path.
 func (v *validator) has(path ...any) bool {
-	n, _ := v.node(path...)
+	n, _ := nodeAt(v.root, path...)
 	return n != nil
 }
 
-// node finds the node at path (nil when there is none) and the line of the deepest node found.
-func (v *validator) node(path ...any) (*yaml.Node, int) {
-	n := v.root
+// Where names the place of path in the config file for an error found after parsing: "file:line" (or
+// the file alone when the line is not known, e.g. for a config read back from a manifest).
+func (c *Config) Where(path ...any) string {
+	f := c.Path
+	if f == "" {
+		f = "benchmarks.yaml (embedded default)"
+	}
+	if _, l := nodeAt(c.root, path...); l > 0 {
+		return fmt.Sprintf("%s:%d", f, l)
+	}
+	return f
+}
+
+// nodeAt finds the node at path under root (nil when there is none) and the line of the deepest node
+// found.
+func nodeAt(root *yaml.Node, path ...any) (*yaml.Node, int) {
+	n := root
 	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}

@@ -4,9 +4,29 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
+
+// A model entry's eos_token_id takes an id or a list; unset it leaves the config hash as it was (old
+// results directories stay valid), set it changes the model's samples' identity.
+func TestConfigEOSTokenID(t *testing.T) {
+	const tail = "datasets: [{name: g, kind: gsm8k}]\n"
+	plain := mustConfig(t, "models: [{name: m, path: x}]\n"+tail)
+	one := mustConfig(t, "models: [{name: m, path: x, eos_token_id: 2}]\n"+tail)
+	list := mustConfig(t, "models: [{name: m, path: x, eos_token_id: [2, 32000]}]\n"+tail)
+	if plain.Models[0].EOSTokenID != nil || !reflect.DeepEqual(one.Models[0].EOSTokenID, TokenIDs{2}) || !reflect.DeepEqual(list.Models[0].EOSTokenID, TokenIDs{2, 32000}) {
+		t.Fatalf("%v %v %v", plain.Models[0].EOSTokenID, one.Models[0].EOSTokenID, list.Models[0].EOSTokenID)
+	}
+	if plain.Hash() == one.Hash() || one.Hash() == list.Hash() {
+		t.Error("eos_token_id does not change the config hash")
+	}
+	// The hash without eos_token_id is what main computed before the key existed (pinned).
+	if h := plain.Hash(); h != "ebe91da8ab5e017b903fc682c8aa14f7ca46284460d6761e33fe2d3e2bd2594e" {
+		t.Errorf("hash of a config without eos_token_id changed: %s", h)
+	}
+}
 
 func TestConfigDefaultsAndPaths(t *testing.T) {
 	cfg := mustConfig(t, testConfig)
@@ -56,6 +76,9 @@ func TestConfigErrorsHaveLines(t *testing.T) {
 		{"no models", "datasets:\n  - name: g\n    kind: gsm8k\n", 1, "no models"},
 		{"syntax", "models: [\n", 1, "did not find"},
 		{"empty", "", 0, "empty config"},
+		{"eos text", "models:\n  - name: a\n    path: m\n    eos_token_id: \"2\"\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, `eos_token_id: want a token id or a list of token ids (non-negative integers), got text "2"`},
+		{"eos negative", "models:\n  - name: a\n    path: m\n    eos_token_id: [2, -1]\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, `got an integer "-1"`},
+		{"eos empty list", "models:\n  - name: a\n    path: m\n    eos_token_id: []\ndatasets:\n  - name: g\n    kind: gsm8k\n", 4, "got an empty list"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

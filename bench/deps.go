@@ -35,14 +35,34 @@ type ChatOptions struct {
 type ModelInfo struct {
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
-	// DataSHA256 identifies the external weight files (model.onnx.data); "" when the graph has none.
-	DataSHA256    string `json:"data_sha256,omitempty"`
-	Tokenizer     string `json:"tokenizer,omitempty"`
-	ORTVersion    string `json:"ort_version,omitempty"`
-	Provider      string `json:"provider,omitempty"`
-	ContextLength int    `json:"context_length,omitempty"`
+	// DataSHA256 identifies the external weight files the graph reads; "" when it has none.
+	DataSHA256 string `json:"data_sha256,omitempty"`
+	// DataFiles maps each external weight file (its location as the graph names it) to its sha256.
+	DataFiles     map[string]string `json:"data_files,omitempty"`
+	Tokenizer     string            `json:"tokenizer,omitempty"`
+	ORTVersion    string            `json:"ort_version,omitempty"`
+	Provider      string            `json:"provider,omitempty"`
+	ContextLength int               `json:"context_length,omitempty"`
 	// BOSRule says how a raw (non-chat) prompt gets its BOS (runner.Info.BOSRule).
 	BOSRule string `json:"bos_rule,omitempty"`
+	// EOSIDs end a completion; EOSFrom names the file and field (or the config's eos_token_id) that gave them.
+	EOSIDs  []int  `json:"eos_token_ids,omitempty"`
+	EOSFrom string `json:"eos_from,omitempty"`
+	// MaskedIDs counts the logits ids without a token in the tokenizer: never sampled.
+	MaskedIDs int `json:"masked_ids,omitempty"`
+	// Warnings are disagreements in the model directory that did not stop the run (a tokenizer whose
+	// special tokens disagree with the config's BOS/EOS ids, ...).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// CheckedModel is what Deps.Check found in a model directory without loading its weights.
+type CheckedModel interface {
+	// EncodePrompt is Generator.EncodePrompt.
+	EncodePrompt(text string, chat ChatOptions) ([]int, error)
+	// Context is the model's context length in tokens (0 = unknown) and the file and field that say so.
+	Context() (int, string)
+	// Warnings are what Generator.Info().Warnings will say.
+	Warnings() []string
 }
 
 // DatasetInfo is a dataset's provenance (datasets.Info).
@@ -63,6 +83,11 @@ type Deps struct {
 	// opened, so this is how a changed model file is still caught (refused, or its samples discarded with
 	// --force).
 	ModelHashes func(m ModelSpec) (graph, data string, err error)
+	// Check, when set, checks a model before any work without loading its weights or starting a
+	// session (runner.Check: the graph's decoder contract, tokenizer, EOS and vocabulary). Run calls it
+	// for every model of the plan before anything is written, and encodes each dataset's first and
+	// longest prompt with the result to check the context length.
+	Check func(m ModelSpec) (CheckedModel, error)
 	// Problems loads a dataset's problems (all of them, in file order).
 	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
 	// Render applies a prompt template (datasets.Template(name).Render).
@@ -87,6 +112,8 @@ type RunOptions struct {
 	Datasets []string
 	Shard    Shard
 	Force    bool
+	// Warn receives warnings about the models (nil = none; they are recorded in results either way).
+	Warn io.Writer
 	// Progress receives progress lines (nil = none); Terminal draws a bar with \r instead.
 	Progress io.Writer
 	Terminal bool

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -156,7 +157,7 @@ func (m *Manifest) checkModel(dir, name string, info ModelInfo, force bool) (cha
 	if ok && (old.SHA256 != info.SHA256 || dataChanged) {
 		if !force {
 			if old.SHA256 == info.SHA256 {
-				return false, fmt.Errorf("%s: %w: model %q: external weights (model.onnx.data) sha256 %s, recorded %s", dir, ErrConfigChanged, name, short(info.DataSHA256), short(old.DataSHA256))
+				return false, fmt.Errorf("%s: %w: model %q: external weights (%s) sha256 %s, recorded %s", dir, ErrConfigChanged, name, changedDataFiles(old, info), short(info.DataSHA256), short(old.DataSHA256))
 			}
 			return false, fmt.Errorf("%s: %w: model %q: model.onnx sha256 %s, recorded %s", dir, ErrConfigChanged, name, short(info.SHA256), short(old.SHA256))
 		}
@@ -165,11 +166,32 @@ func (m *Manifest) checkModel(dir, name string, info ModelInfo, force bool) (cha
 		}
 		changed = true
 	}
-	if !ok || changed || old != info {
+	if !ok || changed || !reflect.DeepEqual(old, info) {
 		m.Models[name] = info
 		changed = true
 	}
 	return changed, nil
+}
+
+// changedDataFiles names the external weight files whose sha256 differs from the record (all of them
+// when the record has no per-file hashes).
+func changedDataFiles(old, cur ModelInfo) string {
+	var names []string
+	for loc, sum := range cur.DataFiles {
+		if o, ok := old.DataFiles[loc]; !ok || o != sum {
+			names = append(names, loc)
+		}
+	}
+	for loc := range old.DataFiles {
+		if _, ok := cur.DataFiles[loc]; !ok {
+			names = append(names, loc+" (gone)")
+		}
+	}
+	if len(names) == 0 {
+		return "the files the graph reads"
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // checkDataset is checkModel for a dataset file.

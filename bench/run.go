@@ -65,6 +65,13 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	if opt.Out == "" {
 		return nil, errors.New("no output directory")
 	}
+	// Everything that can be checked before the work is checked before anything is written: a broken
+	// second model or an unknown template must not cost the first model's workload, nor leave a
+	// manifest behind that makes the corrected run refuse.
+	vp, err := validatePlan(cfg, models, dsets, opt, deps)
+	if err != nil {
+		return nil, err
+	}
 	dir := opt.Out
 	if sd := opt.Shard.Dir(); sd != "" {
 		dir = filepath.Join(opt.Out, sd)
@@ -90,29 +97,16 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	if s := opt.Shard.String(); s != "" && !contains(man.Shards, s) {
 		man.Shards = append(man.Shards, s)
 	}
+
+	// The datasets' files against the manifest's record.
+	plans := vp.plans
+	for _, name := range dsets {
+		if _, err := man.checkDataset(dir, name, vp.infos[name], cfg.ModelNames(), opt.Force); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "samples"), 0o755); err != nil {
 		return nil, err
-	}
-
-	// Load and plan the datasets.
-	plans := map[string][]planned{}
-	for _, name := range dsets {
-		d, _ := cfg.Dataset(name)
-		all, info, err := deps.Problems(d)
-		if err != nil {
-			if strings.HasPrefix(err.Error(), fmt.Sprintf("dataset %q", name)) {
-				return nil, err // it names the dataset already
-			}
-			return nil, fmt.Errorf("dataset %q: %w", name, err)
-		}
-		if _, err := man.checkDataset(dir, name, info, cfg.ModelNames(), opt.Force); err != nil {
-			return nil, err
-		}
-		p, err := selectProblems(all, d, opt.Limit, opt.Shard)
-		if err != nil {
-			return nil, err
-		}
-		plans[name] = p
 	}
 	if err := man.write(dir); err != nil {
 		return nil, err

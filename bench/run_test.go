@@ -417,3 +417,65 @@ func TestCheckModelExternalData(t *testing.T) {
 		t.Errorf("--force: %v %v", changed, err)
 	}
 }
+
+// fakeChecked is a CheckedModel: the fake generator's encoding, a context length and warnings.
+type fakeChecked struct {
+	ctx      int
+	warnings []string
+}
+
+func (c fakeChecked) EncodePrompt(text string, chat ChatOptions) ([]int, error) {
+	return (&fakeGen{}).EncodePrompt(text, chat)
+}
+func (c fakeChecked) Context() (int, string) { return c.ctx, "config.json max_position_embeddings" }
+func (c fakeChecked) Warnings() []string     { return c.warnings }
+
+// The plan is validated before anything is written: every model's check, every dataset's template,
+// each context; all problems come back at once as a PlanError (one line each), no model is opened and
+// the results directory is not created.
+func TestRunValidatesPlanFirst(t *testing.T) {
+	cfg := mustConfig(t, testConfig)
+	deps, calls := fakeDeps(0, "", nil)
+	opened := 0
+	open := deps.Open
+	deps.Open = func(ctx context.Context, m ModelSpec) (Generator, error) { opened++; return open(ctx, m) }
+	deps.Check = func(m ModelSpec) (CheckedModel, error) {
+		if m.Name == "candidate" {
+			return nil, errors.New("/m/model.onnx does not fit the decoder contract: no input \"input_ids\"\n  found inputs:\n    ids int64[?,?]")
+		}
+		return fakeChecked{ctx: 90, warnings: []string{"bos disagrees"}}, nil
+	}
+	render := deps.Render
+	deps.Render = func(tpl string, p datasets.Problem) (string, error) {
+		if p.ID == "p010" { // alpha has 13 problems, beta 7
+			return "", errors.New("no {question}")
+		}
+		return render(tpl, p)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	var warn strings.Builder
+	_, err := Run(context.Background(), cfg, RunOptions{Out: out, Warn: &warn}, deps)
+	var pe *PlanError
+	if !errors.As(err, &pe) || !errors.Is(err, ErrBadPlan) {
+		t.Fatalf("want a PlanError, got %v", err)
+	}
+	want := []string{
+		`model "candidate": /m/model.onnx does not fit the decoder contract: no input "input_ids" (acoer-bench inspect --model /cfgdir/models/candidate shows the rest)`,
+		`test.yaml:10: dataset "alpha": template "raw": problem "p010": no {question}`,
+		// beta's longest prompt, "Question: What is 5+6? gold=11" (30 fake ids), + 70 new tokens > 90
+		`test.yaml:20: decoding "greedy": max_new_tokens 70 + the 30-token prompt of dataset "beta" problem "p005" exceed model "baseline"'s context length 90 (config.json max_position_embeddings)`,
+		`test.yaml:26: decoding "sampled": max_new_tokens 70 + the 30-token prompt of dataset "beta" problem "p005" exceed model "baseline"'s context length 90 (config.json max_position_embeddings)`,
+	}
+	if !reflect.DeepEqual(pe.Problems, want) {
+		t.Fatalf("problems:\n%s", strings.Join(pe.Problems, "\n"))
+	}
+	if warn.String() != "warning: model \"baseline\": bos disagrees\n" {
+		t.Errorf("warnings %q", warn.String())
+	}
+	if opened != 0 || *calls != 0 {
+		t.Errorf("opened %d models, %d generate calls", opened, *calls)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("results directory created: %v", err)
+	}
+}

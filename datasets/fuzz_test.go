@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzLoadJSONL feeds arbitrary bytes to every loader: no panic; either a *ParseError or problems
@@ -32,6 +33,9 @@ func FuzzLoadJSONL(f *testing.F) {
 						t.Fatalf("%s: error %v is not a ParseError", kind, err)
 					}
 					continue
+				}
+				if !utf8.Valid(data) {
+					t.Fatalf("%s: accepted a file that is not UTF-8", kind)
 				}
 				seen := map[string]bool{}
 				for _, p := range ps {

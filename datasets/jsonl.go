@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ParseError is a problem with one line of a dataset file (Line 0: the file as a whole).
@@ -35,16 +36,26 @@ type record struct {
 // splitRecords parses data as JSON Lines: one JSON object per line; blank lines are skipped; a final
 // line without a newline counts; "\r\n" endings and a UTF-8 byte-order mark are accepted.
 func splitRecords(file string, data []byte) ([]record, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	off := 0 // byte offset of the current line in the file
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		data, off = data[3:], 3
+	}
 	var recs []record
 	line := 0
 	for len(data) > 0 {
 		line++
 		var l []byte
+		start := off
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			l, data = data[:i], data[i+1:]
+			off += i + 1
 		} else {
 			l, data = data, nil
+			off += len(l)
+		}
+		// JSON text is UTF-8: a stray byte would silently become U+FFFD in the question or answer.
+		if col := invalidUTF8(l); col >= 0 {
+			return nil, &ParseError{file, line, fmt.Errorf("not valid UTF-8: byte %#02x at byte offset %d of the file (column %d); re-encode the file as UTF-8", l[col], start+col, col+1)}
 		}
 		l = bytes.TrimSpace(l)
 		if len(l) == 0 {
@@ -73,6 +84,21 @@ func splitRecords(file string, data []byte) ([]record, error) {
 		return nil, &ParseError{file, 0, errors.New("no records (empty file)")}
 	}
 	return recs, nil
+}
+
+// invalidUTF8 returns the index of the first byte of b that is not valid UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // has reports whether the record has field name with a non-null value.

@@ -93,6 +93,10 @@ func TestParseErrors(t *testing.T) {
 		{KindJSONL, `{"question": "a", "answer": "1", "id": "x"}` + "\n" + `{"question": "b", "answer": "1", "id": "x"}`, 2, `duplicate id`},
 		{KindJSONL, `{"q": "a", "answer": "1"}`, 1, `missing field "question"`},
 		{"nope", `{"question": "a", "answer": "1"}`, 0, `unknown kind`},
+		// Not UTF-8 (here Latin-1 "café" on line 2): an error with the byte offset, never U+FFFD.
+		{KindJSONL, `{"question": "a", "answer": "1"}` + "\n" + "{\"question\": \"caf\xe9?\", \"answer\": \"1\"}", 2,
+			"not valid UTF-8: byte 0xe9 at byte offset 50 of the file (column 18)"},
+		{KindJSONL, "\xef\xbb\xbf{\"question\": \"\xc3\", \"answer\": \"1\"}", 1, "byte 0xc3 at byte offset 17 of the file (column 15)"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.kind, "bad.jsonl", []byte(tt.in), FieldMap{})

@@ -82,7 +82,7 @@ func TestGenAIOpen(t *testing.T) {
 		t.Errorf("contract %+v", c)
 	}
 	if !reflect.DeepEqual(info.ConfigFiles, []string{"genai_config.json"}) || info.ContextLength != 256 ||
-		!reflect.DeepEqual(info.EOSIDs, []int{2}) || info.EOSFrom != "genai_config.json" || info.PadID != 2 || !info.GenAIShareBuffer {
+		!reflect.DeepEqual(info.EOSIDs, []int{2}) || info.EOSFrom != "genai_config.json model.eos_token_id" || info.PadID != 2 || !info.GenAIShareBuffer {
 		t.Errorf("info %+v", info)
 	}
 }

@@ -83,6 +83,7 @@ type genConfig struct {
 	// the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
 	maxPrefillLogits int
 	vocab            int
+	banned           idSet // logits ids the tokenizer cannot decode: never sampled (nil = none)
 }
 
 // ErrContextOverflow is returned when prompt + max new tokens exceed the model's context under
@@ -256,7 +257,7 @@ func (s *scheduler) admit(ctx context.Context) error {
 		p := s.prefix[key]
 		now := time.Now()
 		q.start = now.Add(-p.dur) // its prefill, as if it had been its own, up to now
-		q.sampler = newSampler(s.dec, s.reqs[q.req].Seed)
+		q.sampler = newSampler(s.dec, s.reqs[q.req].Seed, s.cfg.banned)
 		q.n = len(q.prompt)
 		done := s.push(q, q.sampler.next(p.logits), now)
 		p.pending--

@@ -2,20 +2,12 @@ package runner
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/acoer/acoer-bench/runner/ort"
-	ortgo "github.com/yalue/onnxruntime_go"
 )
 
 // Options configure Open.
@@ -36,6 +28,10 @@ type Options struct {
 	// no bound). Chunking changes the order of floating-point work, so near-tied greedy results may then
 	// differ in the last bits.
 	MaxPrefillLogitsBytes int64
+	// EOSIDs, when set, replace the EOS ids of the model directory's files (a benchmark config's
+	// eos_token_id, generate --eos-id); EOSFrom says where they come from, for Info.EOSFrom.
+	EOSIDs  []int
+	EOSFrom string
 	// Log receives notes such as the provider auto chose (nil = os.Stderr).
 	Log io.Writer
 	// Tokenizer loads the model directory's tokenizer (nil = the project's runner/tokenizer).
@@ -47,30 +43,44 @@ type Info struct {
 	ModelDir    string `json:"model_dir"`
 	ModelFile   string `json:"model_file"`
 	ModelSHA256 string `json:"model_sha256"`
-	// DataSHA256 identifies the graph's external weight files (DataFiles); "" when there are none.
-	DataSHA256    string   `json:"data_sha256,omitempty"`
-	TokenizerFile string   `json:"tokenizer_file"`
-	ConfigFiles   []string `json:"config_files"`
-	ORTVersion    string   `json:"ort_version"`
-	ORTLibrary    string   `json:"ort_library"`
-	Provider      string   `json:"provider"`
-	ProviderNote  string   `json:"provider_note,omitempty"`
-	ContextLength int      `json:"context_length"`
-	Overflow      string   `json:"context_overflow"`
-	EOSIDs        []int    `json:"eos_token_ids"`
-	EOSFrom       string   `json:"eos_from"`
-	PadID         int      `json:"pad_token_id"`
-	BOSRule       string   `json:"bos_rule"`
-	Layers        int      `json:"layers"`
-	KVHeads       int      `json:"kv_heads"`
-	HeadDim       int      `json:"head_dim"`
-	KVType        string   `json:"kv_type"`
-	Vocab         int      `json:"vocab"`
+	// DataSHA256 identifies the external weight files the graph reads (DataFiles); "" when it has none.
+	DataSHA256 string `json:"data_sha256,omitempty"`
+	// DataFiles are those files, each with its sha256, as the graph's external_data entries name them.
+	DataFiles     []DataFile `json:"data_files,omitempty"`
+	TokenizerFile string     `json:"tokenizer_file"`
+	ConfigFiles   []string   `json:"config_files"`
+	ORTVersion    string     `json:"ort_version"`
+	ORTLibrary    string     `json:"ort_library"`
+	Provider      string     `json:"provider"`
+	ProviderNote  string     `json:"provider_note,omitempty"`
+	ContextLength int        `json:"context_length"`
+	// ContextFrom names the file and field of ContextLength ("" when unknown).
+	ContextFrom string `json:"context_from,omitempty"`
+	Overflow    string `json:"context_overflow"`
+	EOSIDs      []int  `json:"eos_token_ids"`
+	// EOSFrom names the file and field (or option) that gave EOSIDs.
+	EOSFrom string `json:"eos_from"`
+	PadID   int    `json:"pad_token_id"`
+	PadFrom string `json:"pad_from,omitempty"`
+	BOSRule string `json:"bos_rule"`
+	Layers  int    `json:"layers"`
+	KVHeads int    `json:"kv_heads"`
+	HeadDim int    `json:"head_dim"`
+	KVType  string `json:"kv_type"`
+	Vocab   int    `json:"vocab"`
+	// TokenizerIDs is how many ids the tokenizer defines (its largest id + 1): at most Vocab.
+	TokenizerIDs int `json:"tokenizer_ids,omitempty"`
+	// MaskedIDs counts the logits ids without a token in the tokenizer (a padded vocabulary): they
+	// are never sampled.
+	MaskedIDs int `json:"masked_ids,omitempty"`
 	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found. The
 	// runner never shares the past and present KV buffers (present is past+seq long, in its own buffer);
 	// GroupQueryAttention graphs run the same either way.
 	GenAIShareBuffer bool              `json:"genai_past_present_share_buffer,omitempty"`
 	Metadata         map[string]string `json:"metadata,omitempty"`
+	// Warnings are disagreements found in the directory that do not stop the model (a tokenizer whose
+	// special tokens disagree with the config's BOS/EOS ids, context lengths that differ, ...).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Model is an opened model directory: its tokenizer, its decoder contract and an ONNX Runtime session.
@@ -82,175 +92,29 @@ type Model struct {
 	info     Info
 	cfg      genConfig
 	st       *ortStep
+	ext      []ExternalFile
 
 	mu      sync.Mutex // serializes Generate (the session's buffers are per model)
 	shaOnce sync.Once
 }
 
-// Inspect reads a model directory's decoder contract and metadata without a tokenizer or a session
-// for generation (ONNX Runtime is initialized with opts.ORTLib).
-func Inspect(dir string, opts Options) (Contract, Info, error) {
-	if err := ort.InitDefault(opts.ORTLib); err != nil {
-		return Contract{}, Info{}, err
-	}
-	md, err := readModelDir(dir)
-	if err != nil {
-		return Contract{}, Info{}, err
-	}
-	c, err := readContract(md)
-	if err != nil {
-		return c, Info{}, err
-	}
-	info := baseInfo(md, c)
-	if info.ModelSHA256, info.DataSHA256, err = modelHashes(md.ModelFile); err != nil {
-		return c, info, err
-	}
-	info.Metadata, err = readMetadata(md.ModelFile)
-	if err != nil {
-		return c, info, err
-	}
-	return c, info, nil
-}
-
-// readContract reads the graph's inputs and outputs and matches them against the contract.
-func readContract(md *modelDir) (Contract, error) {
-	ins, outs, err := ortgo.GetInputOutputInfo(md.ModelFile)
-	if err != nil {
-		return Contract{}, badModelDir(fmt.Errorf("reading the ONNX graph %s: %w", md.ModelFile, err))
-	}
-	c, err := buildContract(tensorInfos(ins), tensorInfos(outs), md)
-	var ce *ContractError
-	if errors.As(err, &ce) {
-		ce.File = md.ModelFile
-	}
-	if err != nil {
-		return c, err
-	}
-	ops, err := graphOps(md.ModelFile)
-	if err != nil {
-		return c, badModelDir(err)
-	}
-	c.GroupQueryAttention = ops["com.microsoft.GroupQueryAttention"]
-	return c, nil
-}
-
-func readMetadata(file string) (map[string]string, error) {
-	m, err := ortgo.GetModelMetadata(file)
-	if err != nil {
-		return nil, fmt.Errorf("reading metadata of %s: %w", file, err)
-	}
-	defer m.Destroy()
-	out := map[string]string{}
-	if v, err := m.GetProducerName(); err == nil && v != "" {
-		out["producer"] = v
-	}
-	if v, err := m.GetGraphName(); err == nil && v != "" {
-		out["graph"] = v
-	}
-	if v, err := m.GetDomain(); err == nil && v != "" {
-		out["domain"] = v
-	}
-	if v, err := m.GetDescription(); err == nil && v != "" {
-		out["description"] = v
-	}
-	// ONNX Runtime reports a graph without model_version as INT64_MAX (its "no version" value).
-	if v, err := m.GetVersion(); err == nil && v != 0 && v != math.MaxInt64 {
-		out["version"] = fmt.Sprint(v)
-	}
-	if keys, err := m.GetCustomMetadataMapKeys(); err == nil {
-		for _, k := range keys {
-			if v, ok, err := m.LookupCustomMetadataMap(k); err == nil && ok {
-				out[k] = v
-			}
-		}
-	}
-	return out, nil
-}
-
-func baseInfo(md *modelDir, c Contract) Info {
-	return Info{
-		ModelDir: md.Dir, ModelFile: md.ModelFile, TokenizerFile: filepath.Join(md.Dir, "tokenizer.json"),
-		ConfigFiles: md.ConfigFiles, ORTVersion: ort.RuntimeVersion(), ORTLibrary: ort.LibraryPath(),
-		ContextLength: md.ContextLength, EOSIDs: md.EOSIDs, EOSFrom: md.EOSFrom,
-		Layers: len(c.Layers), KVHeads: c.KVHeads, HeadDim: c.HeadDim, KVType: c.KVType, Vocab: c.Vocab,
-		GenAIShareBuffer: md.ShareBuffer,
-	}
-}
-
-// Open loads a model directory: ONNX Runtime (opts.ORTLib), the graph's decoder contract, the tokenizer
-// and a session on the chosen provider.
+// Open loads a model directory: everything Check checks (without ONNX Runtime, so a bad directory is
+// reported before any library is loaded), then ONNX Runtime (opts.ORTLib) and a session on the chosen
+// provider.
 func Open(dir string, opts Options) (*Model, error) {
-	if err := CheckProvider(opts.Provider); err != nil {
+	opts, err := opts.normalize()
+	if err != nil {
 		return nil, err
 	}
-	switch opts.Overflow {
-	case "":
-		opts.Overflow = OverflowError
-	case OverflowError, OverflowTruncate:
-	default:
-		return nil, fmt.Errorf("unknown context overflow policy %q (want %s or %s)", opts.Overflow, OverflowError, OverflowTruncate)
-	}
-	if opts.Log == nil {
-		opts.Log = os.Stderr
-	}
-	if opts.Tokenizer == nil {
-		opts.Tokenizer = loadTokenizer
+	p, err := prepare(dir, opts, true)
+	if err != nil {
+		return nil, err
 	}
 	if err := ort.InitDefault(opts.ORTLib); err != nil {
 		return nil, err
 	}
-	md, err := readModelDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	c, err := readContract(md)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := opts.Tokenizer(md.Dir)
-	if err != nil {
-		if errors.Is(err, errNoTokenizer) {
-			return nil, err
-		}
-		return nil, badModelDir(fmt.Errorf("loading the tokenizer of %s: %w", md.Dir, err))
-	}
-	m := &Model{md: md, contract: c, tok: tok, info: baseInfo(md, c)}
-	m.info.Overflow = opts.Overflow
-	if m.info.Metadata, err = readMetadata(md.ModelFile); err != nil {
-		return nil, err
-	}
-
-	// EOS and pad ids: the model's config files, else the tokenizer's EOS token.
-	set := tok.Settings()
-	if len(m.info.EOSIDs) == 0 && set.EOSToken != "" {
-		if id, ok := tok.TokenToID(set.EOSToken); ok {
-			m.info.EOSIDs, m.info.EOSFrom = []int{id}, "tokenizer_config.json eos_token"
-		}
-	}
-	switch {
-	case md.PadID != nil:
-		m.info.PadID = *md.PadID
-	case set.PadToken != "":
-		if id, ok := tok.TokenToID(set.PadToken); ok {
-			m.info.PadID = id
-		}
-	case len(m.info.EOSIDs) > 0:
-		m.info.PadID = m.info.EOSIDs[0]
-	}
-	if set.AddBOSTokenSet {
-		m.info.BOSRule = fmt.Sprintf("tokenizer_config.json add_bos_token=%v", set.AddBOSToken)
-	} else {
-		m.info.BOSRule = "tokenizer.json post-processor (add_bos_token not set)"
-	}
-	m.cfg = genConfig{tok: tok, eosIDs: m.info.EOSIDs, padID: m.info.PadID, contextLength: md.ContextLength,
-		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens, vocab: c.Vocab, leftAligned: c.GroupQueryAttention}
-	switch {
-	case opts.MaxPrefillLogitsBytes == 0:
-		m.cfg.maxPrefillLogits = 1 << 30 / 4
-	case opts.MaxPrefillLogitsBytes > 0:
-		m.cfg.maxPrefillLogits = int(opts.MaxPrefillLogitsBytes / 4)
-	}
-
+	m := &Model{md: p.md, contract: p.contract, tok: p.tok, info: p.info, cfg: p.cfg, ext: p.ext}
+	m.info.ORTVersion, m.info.ORTLibrary = ort.RuntimeVersion(), ort.LibraryPath()
 	if err := m.openSession(opts); err != nil {
 		return nil, err
 	}
@@ -323,100 +187,40 @@ func (m *Model) Provider() string { return m.info.Provider }
 // Tokenizer returns the model's tokenizer.
 func (m *Model) Tokenizer() Tokenizer { return m.tok }
 
-// Info returns the model's provenance; the sha256 of the graph file is computed on first call.
+// Info returns the model's provenance; the sha256 of the graph file and of each external weight file
+// it reads are computed on first call.
 func (m *Model) Info() Info {
 	m.shaOnce.Do(func() {
-		if sum, data, err := modelHashes(m.md.ModelFile); err == nil {
-			m.info.ModelSHA256, m.info.DataSHA256 = sum, data
+		p := prepared{md: m.md, ext: m.ext}
+		info := m.info
+		if p.hash(&info) == nil {
+			m.info.ModelSHA256, m.info.DataSHA256, m.info.DataFiles = info.ModelSHA256, info.DataSHA256, info.DataFiles
 		}
 	})
-	info := m.info
-	info.EOSIDs = append([]int(nil), info.EOSIDs...)
-	info.ConfigFiles = append([]string(nil), info.ConfigFiles...)
-	return info
+	return m.info.clone()
 }
 
-// ModelHashes returns what Info().ModelSHA256 and Info().DataSHA256 record for a model directory,
-// without loading ONNX Runtime or the graph: the sha256 of the graph file (model.onnx, or
-// genai_config.json's decoder.filename) and DataSHA256 of its external weight files.
-func ModelHashes(dir string) (graph, data string, err error) {
-	md, err := readModelDir(dir)
-	if err != nil {
-		return "", "", err
-	}
-	return modelHashes(md.ModelFile)
-}
-
-func modelHashes(modelFile string) (graph, data string, err error) {
-	if graph, err = fileSHA256(modelFile); err != nil {
-		return "", "", err
-	}
-	data, err = DataSHA256(modelFile)
-	return graph, data, err
-}
-
-// DataFiles lists the external weight files of a graph file: the files beside it whose names start with
-// the graph's name and a "." or "_" (model.onnx.data as onnxruntime-genai and current optimum write it,
-// model.onnx_data as older exports do), sorted. Weights a graph keeps under other names are not found.
-func DataFiles(modelFile string) ([]string, error) {
-	dir, base := filepath.Split(modelFile)
-	ents, err := os.ReadDir(filepath.Clean(dir))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		n := e.Name()
-		if e.Type().IsRegular() && len(n) > len(base) && strings.HasPrefix(n, base) && (n[len(base)] == '.' || n[len(base)] == '_') {
-			out = append(out, filepath.Join(dir, n))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-// DataSHA256 is the sha256 of the lines "NAME SHA256\n" of a graph's DataFiles ("" when it has none): a
-// retrained checkpoint exported to the same graph differs here even when model.onnx is byte-identical.
-func DataSHA256(modelFile string) (string, error) {
-	files, err := DataFiles(modelFile)
-	if err != nil || len(files) == 0 {
-		return "", err
-	}
-	h := sha256.New()
-	for _, f := range files {
-		sum, err := fileSHA256(f)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s %s\n", filepath.Base(f), sum)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+// Warnings are Info().Warnings, without hashing the files.
+func (m *Model) Warnings() []string { return append([]string(nil), m.info.Warnings...) }
 
 // EncodePrompt turns text into prompt ids. With chat, text becomes the user turn (after an optional
 // system turn) of the tokenizer's chat template with the generation prompt appended, encoded without
 // adding special tokens (the template writes them). Without chat, BOS follows one explicit rule, recorded
 // in Info().BOSRule: when tokenizer_config.json sets add_bos_token, BOS is prepended exactly when it is
 // true (the text itself encoded without special tokens); when it does not set it, the tokenizer.json
-// post-processor decides (the text is encoded with special tokens).
+// post-processor decides (the text is encoded with special tokens). Text that is not valid UTF-8 is an
+// error naming the first bad byte's offset (it would otherwise be replaced by U+FFFD unseen).
 func (m *Model) EncodePrompt(text string, chat bool, system string) ([]int, error) {
 	return encodePrompt(m.tok, text, chat, system)
 }
 
 func encodePrompt(tok Tokenizer, text string, chat bool, system string) ([]int, error) {
+	if err := ValidUTF8("the prompt", text); err != nil {
+		return nil, err
+	}
+	if err := ValidUTF8("the system prompt", system); err != nil {
+		return nil, err
+	}
 	set := tok.Settings()
 	if chat {
 		if set.ChatTemplate == "" {

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,26 +14,41 @@ import (
 type modelDir struct {
 	Dir       string
 	ModelFile string // absolute path of the ONNX graph (model.onnx or genai's decoder.filename)
+	// TokenizerFile is the absolute path of tokenizer.json; "" when the directory has none.
+	TokenizerFile string
 
 	// Names of the graph's inputs and outputs (genai_config.json, else the optimum defaults); the
 	// KV patterns hold one %d for the layer index.
 	Names ioNames
 
-	ContextLength int   // max_position_embeddings / genai context_length / n_positions / max_seq_len
-	VocabSize     int   // config.json or genai vocab_size
-	Layers        int   // num_hidden_layers
-	KVHeads       int   // num_key_value_heads (else num_attention_heads)
-	HeadDim       int   // head_dim, else hidden_size / num_attention_heads
-	EOSIDs        []int // generation_config.json, else config.json, else genai_config.json
-	EOSFrom       string
-	PadID         *int
-	BOSID         *int
-	ConfigFiles   []string // the JSON files that were read
+	// ContextLength is config.json's max_position_embeddings (else n_positions, max_seq_len) or
+	// genai_config.json's model.context_length; the smaller when both give one. ContextFrom names it.
+	ContextLength int
+	ContextFrom   string
+	VocabSize     int // genai model.vocab_size, else config.json vocab_size
+	VocabFrom     string
+	Layers        int // num_hidden_layers (genai first)
+	KVHeads       int // num_key_value_heads (else num_attention_heads)
+	HeadDim       int // head_dim / head_size, else hidden_size / num_attention_heads
+	// EOSIDs are the first eos_token_id given by generation_config.json, config.json, genai_config.json
+	// (in that order); EOSFrom names the file and field. The tokenizer's eos_token is the last resort,
+	// applied when the tokenizer is loaded.
+	EOSIDs  []int
+	EOSFrom string
+	PadID   *int // pad_token_id, same order; PadFrom names it
+	PadFrom string
+	BOSID   *int // bos_token_id, same order; BOSFrom names it
+	BOSFrom string
+	// ConfigFiles are the JSON files that were read (tokenizer_config.json is read with the tokenizer).
+	ConfigFiles []string
 	// ShareBuffer is genai_config.json's search.past_present_share_buffer. The runner does not share
 	// past and present buffers: it feeds past [batch, kv_heads, past, head_dim] and binds present
 	// [batch, kv_heads, past+seq, head_dim] to a separate buffer, which GroupQueryAttention accepts too
 	// (it shares only when past and present are the same memory).
 	ShareBuffer bool
+	// Warnings are disagreements between the files that do not stop the model (said on stderr and
+	// recorded in results).
+	Warnings []string
 }
 
 // ioNames are the graph I/O names of the decoder contract.
@@ -50,77 +64,6 @@ var defaultNames = ioNames{
 	InputIDs: "input_ids", AttentionMask: "attention_mask", PositionIDs: "position_ids",
 	PastKey: "past_key_values.%d.key", PastValue: "past_key_values.%d.value",
 	Logits: "logits", PresentKey: "present.%d.key", PresentValue: "present.%d.value",
-}
-
-// intList decodes a JSON int or list of ints (eos_token_id takes both forms).
-type intList []int
-
-func (l *intList) UnmarshalJSON(b []byte) error {
-	var one int
-	if err := json.Unmarshal(b, &one); err == nil {
-		*l = intList{one}
-		return nil
-	}
-	var many []int
-	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("want an int or a list of ints, got %s", b)
-	}
-	*l = many
-	return nil
-}
-
-type hfConfig struct {
-	VocabSize             int     `json:"vocab_size"`
-	MaxPositionEmbeddings int     `json:"max_position_embeddings"`
-	NPositions            int     `json:"n_positions"`
-	MaxSeqLen             int     `json:"max_seq_len"`
-	NumHiddenLayers       int     `json:"num_hidden_layers"`
-	NumAttentionHeads     int     `json:"num_attention_heads"`
-	NumKeyValueHeads      int     `json:"num_key_value_heads"`
-	HiddenSize            int     `json:"hidden_size"`
-	HeadDim               int     `json:"head_dim"`
-	EOSTokenID            intList `json:"eos_token_id"`
-	BOSTokenID            *int    `json:"bos_token_id"`
-	PadTokenID            *int    `json:"pad_token_id"`
-}
-
-type genaiConfig struct {
-	Model struct {
-		BOSTokenID    *int    `json:"bos_token_id"`
-		EOSTokenID    intList `json:"eos_token_id"`
-		PadTokenID    *int    `json:"pad_token_id"`
-		ContextLength int     `json:"context_length"`
-		VocabSize     int     `json:"vocab_size"`
-		Decoder       struct {
-			Filename          string `json:"filename"`
-			HeadSize          int    `json:"head_size"`
-			HiddenSize        int    `json:"hidden_size"`
-			NumAttentionHeads int    `json:"num_attention_heads"`
-			NumKeyValueHeads  int    `json:"num_key_value_heads"`
-			NumHiddenLayers   int    `json:"num_hidden_layers"`
-			Inputs            struct {
-				InputIDs       string `json:"input_ids"`
-				AttentionMask  string `json:"attention_mask"`
-				PositionIDs    string `json:"position_ids"`
-				PastKeyNames   string `json:"past_key_names"`
-				PastValueNames string `json:"past_value_names"`
-			} `json:"inputs"`
-			Outputs struct {
-				Logits            string `json:"logits"`
-				PresentKeyNames   string `json:"present_key_names"`
-				PresentValueNames string `json:"present_value_names"`
-			} `json:"outputs"`
-		} `json:"decoder"`
-	} `json:"model"`
-	Search struct {
-		PastPresentShareBuffer bool `json:"past_present_share_buffer"`
-	} `json:"search"`
-}
-
-type generationConfig struct {
-	EOSTokenID intList `json:"eos_token_id"`
-	BOSTokenID *int    `json:"bos_token_id"`
-	PadTokenID *int    `json:"pad_token_id"`
 }
 
 // ErrBadModelDir marks errors about the model directory itself (missing files, unreadable configs, a
@@ -139,23 +82,9 @@ func badModelDir(err error) error {
 	return badDir{err}
 }
 
-// readJSON decodes path into v; a missing file returns (false, nil).
-func readJSON(path string, v any) (bool, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("%s: %w", path, err)
-	}
-	return true, nil
-}
-
-// readModelDir reads the JSON files of a model directory and checks that the graph and tokenizer files
-// are there. It does not open the graph.
+// readModelDir reads the JSON files of a model directory and checks that the graph file is there and
+// is not an empty file or a Git LFS pointer. It does not parse the graph, and tokenizer.json is
+// optional here (TokenizerFile says whether it is there).
 func readModelDir(dir string) (*modelDir, error) {
 	m, err := readModelDirFiles(dir)
 	return m, badModelDir(err)
@@ -167,6 +96,9 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 		return nil, err
 	}
 	st, err := os.Stat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model directory %s: %w", abs, fs.ErrNotExist)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("model directory: %w", err)
 	}
@@ -175,117 +107,257 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 	}
 	m := &modelDir{Dir: abs, Names: defaultNames}
 
-	var hf hfConfig
-	okHF, err := readJSON(filepath.Join(abs, "config.json"), &hf)
-	if err != nil {
-		return nil, err
-	}
-	var ga genaiConfig
-	okGA, err := readJSON(filepath.Join(abs, "genai_config.json"), &ga)
-	if err != nil {
-		return nil, err
-	}
-	var gen generationConfig
-	okGen, err := readJSON(filepath.Join(abs, "generation_config.json"), &gen)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range []struct {
-		ok   bool
-		name string
-	}{{okHF, "config.json"}, {okGA, "genai_config.json"}, {okGen, "generation_config.json"}} {
-		if f.ok {
-			m.ConfigFiles = append(m.ConfigFiles, f.name)
+	docs := map[string]*jsonDoc{}
+	for _, name := range []string{"config.json", "genai_config.json", "generation_config.json"} {
+		d, err := readJSONDoc(filepath.Join(abs, name))
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			docs[name] = d
+			m.ConfigFiles = append(m.ConfigFiles, name)
 		}
 	}
-	if !okHF && !okGA {
+	hf, ga, gen := docs["config.json"], docs["genai_config.json"], docs["generation_config.json"]
+	if hf == nil && ga == nil {
 		return nil, fmt.Errorf("model directory %s has neither config.json nor genai_config.json", abs)
 	}
 
 	m.ModelFile = filepath.Join(abs, "model.onnx")
-	if okGA {
-		d := ga.Model.Decoder
-		if d.Filename != "" {
-			m.ModelFile = filepath.Join(abs, d.Filename)
-		}
-		set := func(dst *string, v string) {
-			if v != "" {
-				*dst = v
-			}
-		}
-		set(&m.Names.InputIDs, d.Inputs.InputIDs)
-		set(&m.Names.AttentionMask, d.Inputs.AttentionMask)
-		set(&m.Names.PositionIDs, d.Inputs.PositionIDs)
-		set(&m.Names.PastKey, d.Inputs.PastKeyNames)
-		set(&m.Names.PastValue, d.Inputs.PastValueNames)
-		set(&m.Names.Logits, d.Outputs.Logits)
-		set(&m.Names.PresentKey, d.Outputs.PresentKeyNames)
-		set(&m.Names.PresentValue, d.Outputs.PresentValueNames)
-		m.ContextLength = ga.Model.ContextLength
-		m.VocabSize = ga.Model.VocabSize
-		m.Layers = d.NumHiddenLayers
-		m.KVHeads = d.NumKeyValueHeads
-		m.HeadDim = d.HeadSize
-		if m.HeadDim == 0 && d.NumAttentionHeads > 0 {
-			m.HeadDim = d.HiddenSize / d.NumAttentionHeads
-		}
-		m.BOSID, m.PadID = ga.Model.BOSTokenID, ga.Model.PadTokenID
-		m.ShareBuffer = ga.Search.PastPresentShareBuffer
-		if len(ga.Model.EOSTokenID) > 0 {
-			m.EOSIDs, m.EOSFrom = ga.Model.EOSTokenID, "genai_config.json"
+	var gaContext int
+	if ga != nil {
+		if err := m.readGenAI(ga, &gaContext); err != nil {
+			return nil, err
 		}
 	}
-	if okHF {
-		first := func(dst *int, vs ...int) {
-			if *dst != 0 {
-				return
-			}
-			for _, v := range vs {
-				if v > 0 {
-					*dst = v
-					return
-				}
-			}
-		}
-		first(&m.ContextLength, hf.MaxPositionEmbeddings, hf.NPositions, hf.MaxSeqLen)
-		first(&m.VocabSize, hf.VocabSize)
-		first(&m.Layers, hf.NumHiddenLayers)
-		first(&m.KVHeads, hf.NumKeyValueHeads, hf.NumAttentionHeads)
-		if hf.NumAttentionHeads > 0 {
-			first(&m.HeadDim, hf.HeadDim, hf.HiddenSize/hf.NumAttentionHeads)
-		} else {
-			first(&m.HeadDim, hf.HeadDim)
-		}
-		if hf.BOSTokenID != nil {
-			m.BOSID = hf.BOSTokenID
-		}
-		if hf.PadTokenID != nil {
-			m.PadID = hf.PadTokenID
-		}
-		if len(hf.EOSTokenID) > 0 {
-			m.EOSIDs, m.EOSFrom = hf.EOSTokenID, "config.json"
+	var hfContext int
+	var hfContextKey string
+	if hf != nil {
+		if err := m.readHF(hf, &hfContext, &hfContextKey); err != nil {
+			return nil, err
 		}
 	}
-	if okGen {
-		if len(gen.EOSTokenID) > 0 {
-			m.EOSIDs, m.EOSFrom = gen.EOSTokenID, "generation_config.json"
+	switch {
+	case hfContext > 0 && gaContext > 0:
+		m.ContextLength, m.ContextFrom = min(hfContext, gaContext), "config.json "+hfContextKey
+		if gaContext < hfContext {
+			m.ContextFrom = "genai_config.json model.context_length"
 		}
-		if gen.BOSTokenID != nil {
-			m.BOSID = gen.BOSTokenID
+		if hfContext != gaContext {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("config.json %s is %d but genai_config.json model.context_length is %d: the smaller, %d, is used",
+				hfContextKey, hfContext, gaContext, m.ContextLength))
 		}
-		if gen.PadTokenID != nil {
-			m.PadID = gen.PadTokenID
-		}
+	case gaContext > 0:
+		m.ContextLength, m.ContextFrom = gaContext, "genai_config.json model.context_length"
+	case hfContext > 0:
+		m.ContextLength, m.ContextFrom = hfContext, "config.json "+hfContextKey
 	}
 
-	var missing []string
-	for _, f := range []string{m.ModelFile, filepath.Join(abs, "tokenizer.json")} {
-		if _, err := os.Stat(f); err != nil {
-			missing = append(missing, filepath.Base(f))
+	// Token ids: generation_config.json, then config.json, then genai_config.json.
+	for _, src := range []struct {
+		name string
+		d    *jsonDoc
+	}{{"generation_config.json", gen}, {"config.json", hf}, {"genai_config.json", ga}} {
+		if src.d == nil {
+			continue
+		}
+		d, prefix := src.d, ""
+		if src.name == "genai_config.json" {
+			if d, err = d.sub("model"); err != nil {
+				return nil, err
+			}
+			prefix = "model."
+		}
+		eos, err := d.eosIDs("eos_token_id")
+		if err != nil {
+			return nil, err
+		}
+		if m.EOSIDs == nil && len(eos) > 0 {
+			m.EOSIDs, m.EOSFrom = eos, src.name+" "+prefix+"eos_token_id"
+		}
+		for _, f := range []struct {
+			key  string
+			dst  **int
+			from *string
+		}{{"pad_token_id", &m.PadID, &m.PadFrom}, {"bos_token_id", &m.BOSID, &m.BOSFrom}} {
+			id, err := d.tokenID(f.key)
+			if err != nil {
+				return nil, err
+			}
+			if *f.dst == nil && id != nil {
+				*f.dst, *f.from = id, src.name+" "+prefix+f.key
+			}
 		}
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("model directory %s is missing %s (a model directory holds model.onnx, tokenizer.json, tokenizer_config.json, config.json and/or genai_config.json, generation_config.json)", abs, strings.Join(missing, ", "))
+	if err := checkContent(m.ModelFile, "an ONNX model"); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, missingFiles(abs, filepath.Base(m.ModelFile))
+		}
+		return nil, err
+	}
+	tok := filepath.Join(abs, "tokenizer.json")
+	if _, err := os.Stat(tok); err == nil {
+		m.TokenizerFile = tok
 	}
 	return m, nil
+}
+
+func missingFiles(dir string, names ...string) error {
+	return fmt.Errorf("model directory %s is missing %s (a model directory holds model.onnx, tokenizer.json, tokenizer_config.json, config.json and/or genai_config.json, generation_config.json)", dir, strings.Join(names, ", "))
+}
+
+// readGenAI reads genai_config.json: I/O names, decoder file, shapes and context length.
+func (m *modelDir) readGenAI(ga *jsonDoc, context *int) error {
+	model, err := ga.sub("model")
+	if err != nil {
+		return err
+	}
+	dec, err := model.sub("decoder")
+	if err != nil {
+		return err
+	}
+	fn, err := dec.str("filename")
+	if err != nil {
+		return err
+	}
+	if fn != "" {
+		clean := filepath.Clean(filepath.FromSlash(fn))
+		if filepath.IsAbs(clean) || clean == "." || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%s: model.decoder.filename %q: want a file inside the model directory", ga.file, fn)
+		}
+		m.ModelFile = filepath.Join(m.Dir, clean)
+	}
+	ins, err := dec.sub("inputs")
+	if err != nil {
+		return err
+	}
+	outs, err := dec.sub("outputs")
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		d       *jsonDoc
+		key     string
+		dst     *string
+		pattern bool
+	}{
+		{ins, "input_ids", &m.Names.InputIDs, false}, {ins, "attention_mask", &m.Names.AttentionMask, false},
+		{ins, "position_ids", &m.Names.PositionIDs, false}, {ins, "past_key_names", &m.Names.PastKey, true},
+		{ins, "past_value_names", &m.Names.PastValue, true}, {outs, "logits", &m.Names.Logits, false},
+		{outs, "present_key_names", &m.Names.PresentKey, true}, {outs, "present_value_names", &m.Names.PresentValue, true},
+	} {
+		v, err := f.d.str(f.key)
+		if err != nil {
+			return err
+		}
+		if v == "" {
+			continue
+		}
+		if f.pattern && (strings.Count(v, "%d") != 1 || strings.Count(v, "%") != 1) {
+			return fmt.Errorf("%s: %s: %q: want a name pattern with one %%d for the layer (e.g. past_key_values.%%d.key)", ga.file, f.d.key(f.key), v)
+		}
+		if !f.pattern && strings.Contains(v, "%") {
+			return fmt.Errorf("%s: %s: %q: want a tensor name", ga.file, f.d.key(f.key), v)
+		}
+		*f.dst = v
+	}
+	ints := []struct {
+		d   *jsonDoc
+		key string
+		dst *int
+	}{
+		{model, "context_length", context}, {model, "vocab_size", &m.VocabSize}, {dec, "num_hidden_layers", &m.Layers},
+		{dec, "num_key_value_heads", &m.KVHeads}, {dec, "head_size", &m.HeadDim},
+	}
+	for _, f := range ints {
+		v, _, err := f.d.posInt(f.key)
+		if err != nil {
+			return err
+		}
+		*f.dst = v
+	}
+	if m.VocabSize > 0 {
+		m.VocabFrom = "genai_config.json model.vocab_size"
+	}
+	hidden, _, err := dec.posInt("hidden_size")
+	if err != nil {
+		return err
+	}
+	heads, _, err := dec.posInt("num_attention_heads")
+	if err != nil {
+		return err
+	}
+	if m.HeadDim == 0 && heads > 0 && hidden%heads == 0 {
+		m.HeadDim = hidden / heads
+	}
+	if m.KVHeads == 0 {
+		m.KVHeads = heads
+	}
+	search, err := ga.sub("search")
+	if err != nil {
+		return err
+	}
+	m.ShareBuffer, err = search.boolean("past_present_share_buffer")
+	return err
+}
+
+// readHF reads config.json (Hugging Face): shapes and context length, filling what genai_config.json
+// left open.
+func (m *modelDir) readHF(hf *jsonDoc, context *int, contextKey *string) error {
+	get := func(keys ...string) (int, string, error) {
+		for _, k := range keys {
+			v, ok, err := hf.posInt(k)
+			if err != nil || ok {
+				return v, k, err
+			}
+		}
+		return 0, "", nil
+	}
+	var err error
+	if *context, *contextKey, err = get("max_position_embeddings", "n_positions", "max_seq_len"); err != nil {
+		return err
+	}
+	vocab, _, err := get("vocab_size")
+	if err != nil {
+		return err
+	}
+	if m.VocabSize == 0 && vocab > 0 {
+		m.VocabSize, m.VocabFrom = vocab, "config.json vocab_size"
+	}
+	layers, _, err := get("num_hidden_layers", "n_layer")
+	if err != nil {
+		return err
+	}
+	heads, _, err := get("num_attention_heads", "n_head")
+	if err != nil {
+		return err
+	}
+	kv, _, err := get("num_key_value_heads")
+	if err != nil {
+		return err
+	}
+	hidden, _, err := get("hidden_size", "n_embd")
+	if err != nil {
+		return err
+	}
+	headDim, _, err := get("head_dim")
+	if err != nil {
+		return err
+	}
+	if m.Layers == 0 {
+		m.Layers = layers
+	}
+	if m.KVHeads == 0 {
+		m.KVHeads = kv
+		if kv == 0 {
+			m.KVHeads = heads
+		}
+	}
+	if m.HeadDim == 0 {
+		m.HeadDim = headDim
+		if headDim == 0 && heads > 0 && hidden%heads == 0 {
+			m.HeadDim = hidden / heads
+		}
+	}
+	return nil
 }

@@ -33,7 +33,7 @@ func TestReadModelDirPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	if md.ContextLength != 40960 || md.VocabSize != 151936 || md.Layers != 28 || md.KVHeads != 8 || md.HeadDim != 128 ||
-		!reflect.DeepEqual(md.EOSIDs, []int{151645, 151643}) || md.EOSFrom != "generation_config.json" || *md.PadID != 151643 ||
+		!reflect.DeepEqual(md.EOSIDs, []int{151645, 151643}) || md.EOSFrom != "generation_config.json eos_token_id" || *md.PadID != 151643 ||
 		md.Names != defaultNames || md.ModelFile != filepath.Join(dir, "model.onnx") {
 		t.Errorf("%+v", md)
 	}
@@ -55,7 +55,7 @@ func TestReadModelDirGenai(t *testing.T) {
 		t.Fatal(err)
 	}
 	if md.ContextLength != 2048 || md.VocabSize != 32064 || md.Layers != 32 || md.HeadDim != 96 ||
-		!reflect.DeepEqual(md.EOSIDs, []int{2, 32000}) || md.EOSFrom != "genai_config.json" ||
+		!reflect.DeepEqual(md.EOSIDs, []int{2, 32000}) || md.EOSFrom != "genai_config.json model.eos_token_id" ||
 		md.ModelFile != filepath.Join(dir, "decoder.onnx") || md.Names.PresentKey != "present.%d.key" {
 		t.Errorf("%+v", md)
 	}

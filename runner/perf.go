@@ -119,8 +119,8 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 	info := m.Info()
 	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed}
 	r.Host.CPUs, r.Host.OS, r.Host.Arch = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH
-	if g, err := readGraphInfo(m.md.ModelFile); err == nil {
-		r.WeightBytes, r.StreamedBytes = g.weightBytes, g.weightBytes-g.gatheredBytes
+	if g, err := readGraphFile(m.md.ModelFile); err == nil {
+		r.WeightBytes, r.StreamedBytes = g.WeightBytes, g.WeightBytes-g.GatheredBytes
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
 	vocab := m.contract.Vocab

@@ -8,7 +8,7 @@ import (
 
 // The graph reader sizes a seeded model's weights exactly: every parameter at 4 bytes, of which the
 // token embedding (and the rotary tables) are only gathered (the lm_head is not tied in the presets, so it is streamed).
-func TestReadGraphInfoWeights(t *testing.T) {
+func TestGraphFileWeights(t *testing.T) {
 	for _, genai := range []bool{false, true} {
 		cfg, err := onnxbuild.Preset("tiny", len(onnxbuild.ByteTokenizerPieces()))
 		if err != nil {
@@ -19,26 +19,26 @@ func TestReadGraphInfoWeights(t *testing.T) {
 		if err := onnxbuild.WriteSeededModelDir(dir, cfg, 3, 0, onnxbuild.DirOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		g, err := readGraphInfo(dir + "/model.onnx")
+		g, err := readGraphFile(dir + "/model.onnx")
 		if err != nil {
 			t.Fatal(err)
 		}
 		d, h, kv, v, L := int64(cfg.Dim), int64(cfg.HiddenDim), int64(cfg.KVDim()), int64(cfg.VocabSize), int64(cfg.Layers)
 		params := v*d + L*(2*d+d*d+2*d*kv+d*d+3*d*h) + d + v*d // embedding, layers (2 norms, q, k, v, o, ffn), final norm, lm_head
 		// The rotary tables (and genai's cos/sin caches) are initializers too, but small: allow them.
-		if g.weightBytes < 4*params || g.weightBytes > 4*params+int64(4*cfg.MaxSeqLen*cfg.HeadDim()*2)+4096 {
-			t.Errorf("genai %v: weight bytes %d, parameters %d x 4", genai, g.weightBytes, params)
+		if g.WeightBytes < 4*params || g.WeightBytes > 4*params+int64(4*cfg.MaxSeqLen*cfg.HeadDim()*2)+4096 {
+			t.Errorf("genai %v: weight bytes %d, parameters %d x 4", genai, g.WeightBytes, params)
 		}
 		// Gathered: the embedding, and in the standard graph the rotary tables (Gather by position_ids).
 		rope := int64(0)
 		if !genai {
 			rope = 2 * int64(cfg.MaxSeqLen*cfg.HeadDim()/2) * 4
 		}
-		if g.gatheredBytes != 4*v*d+rope {
-			t.Errorf("genai %v: gathered bytes %d, want the embedding %d + rotary tables %d", genai, g.gatheredBytes, 4*v*d, rope)
+		if g.GatheredBytes != 4*v*d+rope {
+			t.Errorf("genai %v: gathered bytes %d, want the embedding %d + rotary tables %d", genai, g.GatheredBytes, 4*v*d, rope)
 		}
-		if g.ops["com.microsoft.GroupQueryAttention"] != genai || !g.ops["MatMul"] {
-			t.Errorf("genai %v: ops %v", genai, g.ops)
+		if g.Ops["com.microsoft.GroupQueryAttention"] != genai || !g.Ops["MatMul"] {
+			t.Errorf("genai %v: ops %v", genai, g.Ops)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 type sampler struct {
 	temperature, topP float64
 	topK              int
+	ban               idSet // ids never returned (nil = none)
 	rng               *rand.Rand
 	cand              []int32    // scratch: candidate ids
 	prob              []float64  // scratch: their weights
@@ -24,8 +25,10 @@ type sampler struct {
 // pcgStream is the second PCG seed word; fixed so that a sequence's stream depends on its Seed only.
 const pcgStream = 0x9e3779b97f4a7c15
 
-func newSampler(dec Decoding, seed uint64) *sampler {
-	s := &sampler{temperature: dec.Temperature, topP: dec.TopP, topK: dec.TopK}
+// newSampler returns the sampler of one sequence; it never returns an id in ban (the logits ids the
+// tokenizer cannot decode).
+func newSampler(dec Decoding, seed uint64, ban idSet) *sampler {
+	s := &sampler{temperature: dec.Temperature, topP: dec.TopP, topK: dec.TopK, ban: ban}
 	if s.topP <= 0 || s.topP > 1 {
 		s.topP = 1
 	}
@@ -46,16 +49,44 @@ func argmax(logits []float32) int {
 	return best
 }
 
+// argmaxAllowed is argmax over the ids not in ban (the lowest allowed id when every allowed logit is
+// NaN or -Inf).
+func argmaxAllowed(logits []float32, ban idSet) int {
+	best, first, bv := -1, -1, float32(math.Inf(-1))
+	for i, v := range logits {
+		if ban.has(i) {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if v > bv {
+			best, bv = i, v
+		}
+	}
+	if best < 0 {
+		return max(first, 0)
+	}
+	return best
+}
+
 // next returns the token to emit after logits (one row, [vocab]).
 func (s *sampler) next(logits []float32) int {
 	if s.rng == nil {
-		return argmax(logits)
+		best := argmax(logits)
+		if s.ban.has(best) { // only then does the mask cost a second pass
+			best = argmaxAllowed(logits, s.ban)
+		}
+		return best
 	}
-	// Candidates: the top k (any order), or every token.
+	// Candidates: the top k (any order), or every allowed token.
 	s.cand = s.cand[:0]
 	if s.topK > 0 && s.topK < len(logits) {
 		s.h = s.h[:0]
 		for i, v := range logits {
+			if v != v || (s.ban != nil && s.ban.has(i)) { // NaN never wins, a banned id never comes
+				continue
+			}
 			c := scored{int32(i), v}
 			if len(s.h) < s.topK {
 				s.h.push(c)
@@ -68,7 +99,10 @@ func (s *sampler) next(logits []float32) int {
 			s.cand = append(s.cand, x.id)
 		}
 	} else {
-		for i := range logits {
+		for i, v := range logits {
+			if v != v || (s.ban != nil && s.ban.has(i)) {
+				continue
+			}
 			s.cand = append(s.cand, int32(i))
 		}
 	}
@@ -76,6 +110,9 @@ func (s *sampler) next(logits []float32) int {
 	maxv := math.Inf(-1)
 	for _, id := range s.cand {
 		maxv = math.Max(maxv, float64(logits[id]))
+	}
+	if math.IsInf(maxv, -1) { // no candidate with a finite logit (a broken model): no draw, greedy's pick
+		return argmaxAllowed(logits, s.ban)
 	}
 	s.prob = s.prob[:0]
 	total := 0.0
@@ -203,4 +240,21 @@ func (h topHeap) down(i int) {
 		h[i], h[w] = h[w], h[i]
 		i = w
 	}
+}
+
+// idSet is a set of token ids, as a bitset (nil = empty).
+type idSet []uint64
+
+func (s idSet) has(id int) bool {
+	w := id >> 6
+	return id >= 0 && w < len(s) && s[w]&(1<<(uint(id)&63)) != 0
+}
+
+// add returns s with id added.
+func (s idSet) add(id int) idSet {
+	for len(s) <= id>>6 {
+		s = append(s, 0)
+	}
+	s[id>>6] |= 1 << (uint(id) & 63)
+	return s
 }

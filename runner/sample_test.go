@@ -22,7 +22,7 @@ func TestArgmaxTiesAndNaN(t *testing.T) {
 func TestSamplerGreedyLimits(t *testing.T) {
 	logits := []float32{0.1, 2, 1.9, -3, 0.5}
 	for _, dec := range []Decoding{{}, {Temperature: 1, TopK: 1}, {Temperature: 1, TopP: 1e-9}} {
-		s := newSampler(dec, 7)
+		s := newSampler(dec, 7, nil)
 		for range 50 {
 			if got := s.next(logits); got != 1 {
 				t.Fatalf("%+v: got %d, want the argmax 1", dec, got)
@@ -59,7 +59,7 @@ func TestSamplerDistribution(t *testing.T) {
 		{Decoding{Temperature: 1, TopP: 0.8}, softmax(1, []int{0, 1, 4})},
 		{Decoding{Temperature: 1, TopP: 0.9, TopK: 2}, softmax(1, []int{0, 1})},
 	} {
-		s := newSampler(c.dec, 42)
+		s := newSampler(c.dec, 42, nil)
 		const n = 100000
 		counts := make([]float64, len(logits))
 		for range n {
@@ -80,7 +80,7 @@ func TestSamplerSeeded(t *testing.T) {
 		logits[i] = float32(i%7) / 3
 	}
 	seq := func(seed uint64) []int {
-		s := newSampler(Decoding{Temperature: 1, TopP: 0.95}, seed)
+		s := newSampler(Decoding{Temperature: 1, TopP: 0.95}, seed, nil)
 		out := make([]int, 30)
 		for i := range out {
 			out[i] = s.next(logits)
@@ -182,12 +182,80 @@ func TestSamplerMatchesReference(t *testing.T) {
 			logits[7] = 10
 			dec = Decoding{Temperature: 1, TopP: 0.95}
 		}
-		s := newSampler(dec, uint64(trial))
+		s := newSampler(dec, uint64(trial), nil)
 		ref := rand.New(rand.NewPCG(uint64(trial), pcgStream))
 		for k := range 30 {
 			if got, want := s.next(logits), referenceNext(dec, ref, logits); got != want {
 				t.Fatalf("trial %d (%+v, vocab %d) draw %d: got %d, want %d", trial, dec, vocab, k, got, want)
 			}
 		}
+	}
+}
+
+// A banned id (one the tokenizer cannot decode) is never returned, greedy or sampled, even when it has
+// the largest logit; ids that are not banned are returned as without a ban.
+func TestSamplerNeverReturnsBanned(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const vocab = 300
+	logits := make([]float32, vocab)
+	for trial := range 300 {
+		for i := range logits {
+			logits[i] = float32(r.NormFloat64() * 3)
+		}
+		var ban idSet
+		switch trial % 4 {
+		case 0: // the argmax and its neighbours
+			best := argmax(logits)
+			for id := max(best-3, 0); id < min(best+4, vocab); id++ {
+				ban = ban.add(id)
+			}
+		case 1: // a padded tail, with the largest logit in it
+			for id := 200; id < vocab; id++ {
+				ban = ban.add(id)
+			}
+			logits[250] = 100
+		case 2: // all but one
+			for id := range vocab {
+				if id != 17 {
+					ban = ban.add(id)
+				}
+			}
+		case 3: // random holes; some logits NaN or -Inf
+			for id := range vocab {
+				if r.IntN(3) == 0 {
+					ban = ban.add(id)
+				}
+			}
+			logits[r.IntN(vocab)] = float32(math.NaN())
+			logits[r.IntN(vocab)] = float32(math.Inf(-1))
+		}
+		for _, dec := range []Decoding{{}, {Temperature: 0.7}, {Temperature: 1, TopK: 5}, {Temperature: 1.3, TopP: 0.9}, {Temperature: 2, TopK: 40, TopP: 0.5}} {
+			s := newSampler(dec, uint64(trial), ban)
+			for range 5 {
+				if id := s.next(logits); ban.has(id) || id < 0 || id >= vocab {
+					t.Fatalf("trial %d %+v: returned banned id %d", trial, dec, id)
+				}
+			}
+		}
+		if trial%4 == 2 {
+			if id := newSampler(Decoding{}, 1, ban).next(logits); id != 17 {
+				t.Fatalf("all but 17 banned: greedy gave %d", id)
+			}
+		}
+	}
+	// A NaN first allowed logit does not win over finite ones.
+	nan := []float32{9, float32(math.NaN()), 1, 3}
+	var ban0 idSet
+	if id := newSampler(Decoding{}, 1, ban0.add(0)).next(nan); id != 3 {
+		t.Errorf("NaN first: greedy gave %d, want 3", id)
+	}
+	// Without a ban, and with a ban that does not touch the winner, greedy is plain argmax.
+	for i := range logits {
+		logits[i] = float32(i % 97)
+	}
+	var far idSet
+	far = far.add(0)
+	if a, b := newSampler(Decoding{}, 1, nil).next(logits), newSampler(Decoding{}, 1, far).next(logits); a != argmax(logits) || b != a {
+		t.Errorf("greedy %d / %d, argmax %d", a, b, argmax(logits))
 	}
 }

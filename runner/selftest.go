@@ -48,13 +48,11 @@ func SelfTest(ctx context.Context, opts Options) (string, error) {
 	return m.Provider(), nil
 }
 
-// WriteDir writes a model directory around the graph: model.onnx, config.json, generation_config.json,
-// and placeholder tokenizer files (the graph has no real vocabulary; pass Options.Tokenizer).
+// WriteDir writes a model directory around the graph: model.onnx, config.json and generation_config.json.
+// It has no tokenizer files (the graph has no real vocabulary): pass Options.Tokenizer to Open.
 func (s TinyDecoder) WriteDir(dir string, contextLength, eos int) error {
 	files := map[string][]byte{
 		"model.onnx":             s.ONNX(),
-		"tokenizer.json":         []byte(`{"placeholder": "TinyDecoder has no real vocabulary"}`),
-		"tokenizer_config.json":  []byte(`{}`),
 		"config.json":            []byte(fmt.Sprintf(`{"vocab_size": %d, "max_position_embeddings": %d, "num_hidden_layers": %d, "num_key_value_heads": 1, "head_dim": 1}`, s.Vocab, contextLength, s.Layers)),
 		"generation_config.json": []byte(fmt.Sprintf(`{"eos_token_id": [%d], "pad_token_id": 0}`, eos)),
 	}

@@ -39,3 +39,12 @@ func (t hfTokenizer) ApplyChat(msgs []ChatMessage, addGenerationPrompt bool) (st
 	}
 	return t.ApplyChatTemplate(m, tokenizer.ChatOptions{AddGenerationPrompt: addGenerationPrompt})
 }
+
+// HFTokenizer returns the project tokenizer behind Tokenizer() (nil when Options.Tokenizer loaded
+// another implementation).
+func (c *Checked) HFTokenizer() *tokenizer.Tokenizer {
+	if h, ok := c.p.tok.(hfTokenizer); ok {
+		return h.Tokenizer
+	}
+	return nil
+}

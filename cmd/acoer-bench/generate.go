@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/acoer/acoer-bench/runner"
@@ -39,6 +40,8 @@ func cmdGenerate(ctx context.Context, e env) error {
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0 = its default)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text")
 	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
+	var eosIDs intList
+	fs.Var(&eosIDs, "eos-id", "EOS token id (repeatable or comma-separated): replaces the EOS ids of the model directory's files")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -72,14 +75,34 @@ func cmdGenerate(ctx context.Context, e env) error {
 			return badInput(err)
 		}
 		text = string(b)
+		name := *promptFile
+		if name == "-" {
+			name = "stdin"
+		}
+		if err := runner.ValidUTF8(name, text); err != nil {
+			return badInput(err)
+		}
+	}
+	if err := runner.ValidUTF8("--prompt", text); err != nil {
+		return badInput(err)
+	}
+	if err := runner.ValidUTF8("--system", *system); err != nil {
+		return badInput(err)
 	}
 
-	m, err := runner.Open(*model, runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads,
-		Overflow: *overflow, KeepSpecialTokens: *keepSpecial, Log: e.stderr})
+	opts := runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads,
+		Overflow: *overflow, KeepSpecialTokens: *keepSpecial, Log: e.stderr}
+	if len(eosIDs) > 0 {
+		opts.EOSIDs, opts.EOSFrom = eosIDs, "--eos-id"
+	}
+	m, err := runner.Open(*model, opts)
 	if err != nil {
 		return modelError(err)
 	}
 	defer m.Close()
+	for _, w := range m.Warnings() {
+		fmt.Fprintf(e.stderr, "acoer-bench generate: warning: %s\n", w)
+	}
 	ids, err := m.EncodePrompt(text, *chat, *system)
 	if err != nil {
 		return badInput(err)
@@ -109,6 +132,21 @@ func cmdGenerate(ctx context.Context, e env) error {
 	fmt.Fprint(e.stdout, c.Text)
 	fmt.Fprintf(e.stderr, "\n[%d prompt + %d new tokens, finish %s, ttft %.1f ms, total %.1f ms, %.2f ms/token, provider %s]\n",
 		len(c.PromptIDs), len(c.IDs), c.FinishReason, ms(c.TTFT), ms(c.Total), ms(c.PerToken()), m.Provider())
+	return nil
+}
+
+// intList is a repeatable flag of non-negative integers ("2", "2,32000").
+type intList []int
+
+func (l *intList) String() string { return fmt.Sprint([]int(*l)) }
+func (l *intList) Set(s string) error {
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 0 {
+			return fmt.Errorf("%q is not a token id (a non-negative integer)", f)
+		}
+		*l = append(*l, v)
+	}
 	return nil
 }
 

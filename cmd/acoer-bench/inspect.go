@@ -25,30 +25,53 @@ func cmdInspect(ctx context.Context, e env) error {
 		return badInputf("need --model DIR and no positional arguments (see --help)")
 	}
 	c, info, err := runner.Inspect(*model, runner.Options{ORTLib: *ortLib})
-	if err != nil {
+	if err != nil && info.ModelFile == "" {
 		return modelError(err)
 	}
+	// The contract was read: show it, and then what would stop generate and run (exit 2).
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		var problem string
+		if err != nil {
+			problem = err.Error()
+		}
+		if jerr := enc.Encode(struct {
 			Contract runner.Contract `json:"contract"`
 			Info     runner.Info     `json:"info"`
-		}{c, info})
+			Error    string          `json:"error,omitempty"`
+		}{c, info, problem}); jerr != nil {
+			return jerr
+		}
+	} else {
+		printInspect(e.stdout, c, info)
 	}
-	printInspect(e.stdout, c, info)
+	if err != nil {
+		return modelError(err)
+	}
 	return nil
 }
 
 func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 	fmt.Fprintf(w, "model        %s\nsha256       %s\nconfigs      %s\n", info.ModelFile, info.ModelSHA256, strings.Join(info.ConfigFiles, ", "))
 	if info.DataSHA256 != "" {
-		fmt.Fprintf(w, "data sha256  %s (external weights beside the graph)\n", info.DataSHA256)
+		fmt.Fprintf(w, "data sha256  %s (the external weights the graph reads)\n", info.DataSHA256)
+		for _, f := range info.DataFiles {
+			fmt.Fprintf(w, "  %s  %s (%d bytes read)\n", f.SHA256, f.Location, f.Bytes)
+		}
 	}
+	tok := "none (no tokenizer.json: generate and run need one)"
+	if info.TokenizerFile != "" {
+		tok = info.TokenizerFile
+		if info.TokenizerIDs > 0 {
+			tok += fmt.Sprintf(" (%d ids)", info.TokenizerIDs)
+		}
+	}
+	fmt.Fprintf(w, "tokenizer    %s\n", tok)
 	fmt.Fprintf(w, "runtime      ONNX Runtime %s (%s)\n", info.ORTVersion, info.ORTLibrary)
 	ctxLen := "unknown (no check)"
 	if info.ContextLength > 0 {
-		ctxLen = fmt.Sprint(info.ContextLength)
+		ctxLen = fmt.Sprintf("%d (%s)", info.ContextLength, info.ContextFrom)
 	}
 	fmt.Fprintf(w, "context      %s\nvocab        %d\nlayers       %d\nkv cache     %s [batch, %d kv heads, seq, %d head dim]\nlogits       %s %s\n",
 		ctxLen, c.Vocab, len(c.Layers), c.KVType, c.KVHeads, c.HeadDim, c.Logits, c.LogitsType)
@@ -70,6 +93,9 @@ func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 		eos = fmt.Sprintf("%v (%s)", info.EOSIDs, info.EOSFrom)
 	}
 	fmt.Fprintf(w, "eos ids      %s\n", eos)
+	if info.MaskedIDs > 0 {
+		fmt.Fprintf(w, "masked ids   %d of %d logits have no token in tokenizer.json: never sampled\n", info.MaskedIDs, c.Vocab)
+	}
 	fmt.Fprintln(w, "inputs:")
 	for _, t := range c.Inputs {
 		fmt.Fprintf(w, "  %s\n", t)
@@ -77,6 +103,12 @@ func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 	fmt.Fprintln(w, "outputs:")
 	for _, t := range c.Outputs {
 		fmt.Fprintf(w, "  %s\n", t)
+	}
+	if len(info.Warnings) > 0 {
+		fmt.Fprintln(w, "warnings:")
+		for _, x := range info.Warnings {
+			fmt.Fprintf(w, "  %s\n", x)
+		}
 	}
 	if len(info.Metadata) > 0 {
 		fmt.Fprintln(w, "metadata:")

@@ -45,7 +45,7 @@ func TestInspectCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, w := range []string{"kv cache     float16 [batch, 1 kv heads, seq, 1 head dim]", "layers       3", "context      256", "past_key_values.2.value float16[?,1,?,1]", "eos ids      [3] (generation_config.json)", "producer: acoer-bench-tiny-decoder"} {
+	for _, w := range []string{"kv cache     float16 [batch, 1 kv heads, seq, 1 head dim]", "layers       3", "context      256", "past_key_values.2.value float16[?,1,?,1]", "eos ids      [3] (generation_config.json eos_token_id)", "producer: acoer-bench-tiny-decoder"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("inspect output lacks %q:\n%s", w, out)
 		}

@@ -43,7 +43,7 @@ func cmdPerf(ctx context.Context, e env) error {
 		s    string
 		dst  *[]int
 	}{{"--prompt-tokens", *promptTokens, &opt.PromptTokens}, {"--gen-tokens", *genTokens, &opt.GenTokens}, {"--batch", *batches, &opt.Batches}} {
-		if *f.dst, err = intList(f.s); err != nil {
+		if *f.dst, err = positiveInts(f.s); err != nil {
 			return badInputf("%s: %v", f.name, err)
 		}
 	}
@@ -68,8 +68,8 @@ func cmdPerf(ctx context.Context, e env) error {
 	return bench.WritePerf(e.stdout, r, *format, gitRevision)
 }
 
-// intList parses "1,8,32".
-func intList(s string) ([]int, error) {
+// positiveInts parses "1,8,32".
+func positiveInts(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)

@@ -82,15 +82,24 @@ func cmdRun(ctx context.Context, e env) error {
 	}
 	defer closeDeps()
 	deps.Revision = revision()
-	opt := bench.RunOptions{Out: *out, Limit: *limit, Models: benchSplitList(*models), Datasets: benchSplitList(*dsets), Shard: sh, Force: *force}
+	opt := bench.RunOptions{Out: *out, Limit: *limit, Models: benchSplitList(*models), Datasets: benchSplitList(*dsets), Shard: sh, Force: *force,
+		Warn: prefixWriter{w: e.stderr, prefix: "acoer-bench run: "}}
 	if !*quiet {
 		opt.Progress = e.stderr
 		opt.Terminal = benchIsTerminal(e.stderr)
 	}
 	sum, err := bench.Run(ctx, cfg, opt, deps)
+	var pe *bench.PlanError
+	if errors.As(err, &pe) && len(pe.Problems) > 1 {
+		// Every problem on its own line; the last line says how many and that nothing was written.
+		for _, p := range pe.Problems {
+			fmt.Fprintf(e.stderr, "acoer-bench run: %s\n", p)
+		}
+		return badInputf("%d problems found before any work; nothing was written to %s", len(pe.Problems), *out)
+	}
 	if err != nil {
 		switch {
-		case errors.Is(err, bench.ErrConfigChanged):
+		case errors.Is(err, bench.ErrConfigChanged), errors.Is(err, bench.ErrBadPlan):
 			return badInput(err)
 		case errors.Is(err, bench.ErrInterrupted):
 			return err
@@ -115,6 +124,19 @@ func cmdRun(ctx context.Context, e env) error {
 type runWiring struct {
 	ORTLib string
 	Log    io.Writer
+}
+
+// prefixWriter writes each Write (one line) with a prefix.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
 }
 
 func benchSplitList(s string) []string {

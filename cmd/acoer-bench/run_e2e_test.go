@@ -173,24 +173,35 @@ func benchSansTimings(t *testing.T, path string) []string {
 	return out
 }
 
-// A model directory or dataset file that is not there is bad input (exit 2), said once in one line.
+// A model directory or dataset file that is not there is bad input (exit 2), said once in one line;
+// both missing are both said, one line each, with a summary line, and nothing is written.
 func TestRunMissingInputsExit2(t *testing.T) {
-	if _, err := ort.Discover(""); err != nil {
-		t.Skipf("ONNX Runtime not found (make setup): %v", err)
-	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "p.jsonl"), []byte(`{"id":"1","question":"1+1?","answer":"2"}`+"\n"), 0o644)
-	for _, c := range []struct{ model, data, want string }{
-		{"nope-model", "p.jsonl", "nope-model"},
-		{"nope-model", "nope.jsonl", "nope.jsonl"},
+	for _, c := range []struct {
+		model, data string
+		want        []string
+	}{
+		{"nope-model", "p.jsonl", []string{`model "a": model directory ` + filepath.Join(dir, "nope-model") + ": file does not exist"}},
+		{"nope-model", "nope.jsonl", []string{`model "a": model directory`, `dataset "g": open ` + filepath.Join(dir, "nope.jsonl"), "2 problems found before any work; nothing was written to"}},
 	} {
 		cfg := "models:\n  - {name: a, path: " + c.model + "}\ndatasets:\n  - {name: g, kind: jsonl, path: " + c.data +
 			", grader: gsm8k}\ndecoding:\n  - {name: d, max_new_tokens: 4}\n"
 		os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(cfg), 0o644)
-		code, _, errOut := benchCLI("run", "--config", filepath.Join(dir, "c.yaml"), "--out", filepath.Join(dir, "out"), "--quiet")
-		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||
-			strings.Contains(errOut, `dataset "g": dataset "g"`) {
+		out := filepath.Join(dir, "out")
+		code, _, errOut := benchCLI("run", "--config", filepath.Join(dir, "c.yaml"), "--out", out, "--quiet")
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code != exitUsage || len(lines) != len(c.want) || strings.Contains(errOut, `dataset "g": dataset "g"`) {
 			t.Errorf("%s, %s: exit %d, stderr %q", c.model, c.data, code, errOut)
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.HasPrefix(lines[i], "acoer-bench run: ") || !strings.Contains(lines[i], w) {
+				t.Errorf("line %d %q lacks %q", i, lines[i], w)
+			}
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s was created (%v)", out, err)
 		}
 	}
 }

@@ -14,11 +14,18 @@ import (
 func benchDeps(w runWiring) (bench.Deps, func(), error) {
 	deps := bench.Deps{
 		Open: func(ctx context.Context, m bench.ModelSpec) (bench.Generator, error) {
-			mod, err := runner.Open(m.Path, runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log})
+			mod, err := runner.Open(m.Path, modelOptions(m, w))
 			if err != nil {
 				return nil, err
 			}
 			return modelAdapter{Model: mod}, nil
+		},
+		Check: func(m bench.ModelSpec) (bench.CheckedModel, error) {
+			c, err := runner.Check(m.Path, modelOptions(m, w))
+			if err != nil {
+				return nil, err
+			}
+			return checkedAdapter{c}, nil
 		},
 		ModelHashes: func(m bench.ModelSpec) (string, string, error) { return runner.ModelHashes(m.Path) },
 		Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
@@ -41,30 +48,78 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 	return deps, func() {}, nil
 }
 
-// modelAdapter gives bench what it needs from a runner.Model.
-type modelAdapter struct{ *runner.Model }
+// modelOptions are the runner options of a config's model entry: its provider, and its eos_token_id
+// when set (replacing the model directory's EOS ids).
+func modelOptions(m bench.ModelSpec, w runWiring) runner.Options {
+	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log}
+	if len(m.EOSTokenID) > 0 {
+		o.EOSIDs, o.EOSFrom = m.EOSTokenID, "the benchmark config's eos_token_id"
+	}
+	return o
+}
 
-// EncodePrompt renders the model's chat template (with the system prompt and Qwen3's enable_thinking
-// when set) or encodes raw text, by the rules runner.Model.EncodePrompt records.
-func (a modelAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, error) {
+// promptModel is what encodeBenchPrompt needs: runner.Model and runner.Checked both have it.
+type promptModel interface {
+	EncodePrompt(text string, chat bool, system string) ([]int, error)
+	HFTokenizer() *tokenizer.Tokenizer
+	Tokenizer() runner.Tokenizer
+}
+
+// encodeBenchPrompt renders the model's chat template (with the system prompt and Qwen3's
+// enable_thinking when set) or encodes raw text, by the rules runner.Model.EncodePrompt records.
+func encodeBenchPrompt(m promptModel, text string, c bench.ChatOptions) ([]int, error) {
 	if !c.Chat || c.EnableThinking == nil {
-		return a.Model.EncodePrompt(text, c.Chat, c.System)
+		return m.EncodePrompt(text, c.Chat, c.System)
+	}
+	if err := runner.ValidUTF8("the prompt", text); err != nil {
+		return nil, err
 	}
 	var msgs []tokenizer.Message
 	if c.System != "" {
 		msgs = append(msgs, tokenizer.Message{Role: "system", Content: c.System})
 	}
 	msgs = append(msgs, tokenizer.Message{Role: "user", Content: text})
-	s, err := a.HFTokenizer().ApplyChatTemplate(msgs, tokenizer.ChatOptions{AddGenerationPrompt: true, EnableThinking: c.EnableThinking})
+	s, err := m.HFTokenizer().ApplyChatTemplate(msgs, tokenizer.ChatOptions{AddGenerationPrompt: true, EnableThinking: c.EnableThinking})
 	if err != nil {
 		return nil, err
 	}
-	return a.Model.Tokenizer().Encode(s, false), nil // as runner's chat path: the template carries BOS
+	return m.Tokenizer().Encode(s, false), nil // as runner's chat path: the template carries BOS
+}
+
+// modelAdapter gives bench what it needs from a runner.Model.
+type modelAdapter struct{ *runner.Model }
+
+// EncodePrompt is encodeBenchPrompt.
+func (a modelAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, error) {
+	return encodeBenchPrompt(a.Model, text, c)
 }
 
 // Info is the provenance bench records for the model.
-func (a modelAdapter) Info() bench.ModelInfo {
-	i := a.Model.Info()
-	return bench.ModelInfo{Path: i.ModelDir, SHA256: i.ModelSHA256, DataSHA256: i.DataSHA256, Tokenizer: i.TokenizerFile,
-		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength, BOSRule: i.BOSRule}
+func (a modelAdapter) Info() bench.ModelInfo { return benchModelInfo(a.Model.Info()) }
+
+func benchModelInfo(i runner.Info) bench.ModelInfo {
+	mi := bench.ModelInfo{Path: i.ModelDir, SHA256: i.ModelSHA256, DataSHA256: i.DataSHA256, Tokenizer: i.TokenizerFile,
+		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength, BOSRule: i.BOSRule,
+		EOSIDs: i.EOSIDs, EOSFrom: i.EOSFrom, MaskedIDs: i.MaskedIDs, Warnings: i.Warnings}
+	for _, f := range i.DataFiles {
+		if mi.DataFiles == nil {
+			mi.DataFiles = map[string]string{}
+		}
+		mi.DataFiles[f.Location] = f.SHA256
+	}
+	return mi
 }
+
+// checkedAdapter gives bench what it checks before the work from a runner.Checked.
+type checkedAdapter struct{ *runner.Checked }
+
+func (a checkedAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, error) {
+	return encodeBenchPrompt(a.Checked, text, c)
+}
+
+func (a checkedAdapter) Context() (int, string) {
+	i := a.Checked.Info()
+	return i.ContextLength, i.ContextFrom
+}
+
+func (a checkedAdapter) Warnings() []string { return a.Checked.Info().Warnings }

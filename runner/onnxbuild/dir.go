@@ -25,6 +25,10 @@ type DirOptions struct {
 	// ExternalThreshold is the total weight size in bytes above which the weights go to
 	// model.onnx.data when ExternalData is nil; 0 means DefaultExternalThreshold.
 	ExternalThreshold int64
+	// ExternalDataName names the external data file (default ExternalDataName, model.onnx.data), e.g.
+	// model.onnx_data as older exports name it, or any name a renamed graph keeps. It must be a plain
+	// file name.
+	ExternalDataName string
 	// Overwrite replaces an existing dir; otherwise an existing non-empty dir is an error.
 	Overwrite bool
 }
@@ -197,11 +201,18 @@ func WriteModelDir(dir string, cfg LlamaConfig, w *Weights, opts DirOptions) (er
 		ext = *opts.ExternalData
 	}
 	if ext {
-		f, err := os.Create(filepath.Join(tmp, ExternalDataName))
+		name := opts.ExternalDataName
+		if name == "" {
+			name = ExternalDataName
+		}
+		if name != filepath.Base(name) || name == "." || name == ".." || name == "model.onnx" {
+			return fmt.Errorf("onnxbuild: external data name %q must be a plain file name other than model.onnx", name)
+		}
+		f, err := os.Create(filepath.Join(tmp, name))
 		if err != nil {
 			return err
 		}
-		if err := externalize(g, ExternalDataName, f); err != nil {
+		if err := externalize(g, name, f); err != nil {
 			f.Close()
 			return err
 		}

@@ -32,14 +32,21 @@ type mergeInfo struct {
 // maxCacheEntries bounds the word cache (Hugging Face uses 10,000; words are short, so more is cheap).
 const maxCacheEntries = 1 << 18
 
+// maxTokenID bounds the ids of a vocabulary: the id->token table is that long, so a damaged file with
+// an id of 2^31 would otherwise allocate tens of gigabytes.
+const maxTokenID = 1<<24 - 1
+
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 func newBPE(vocab map[string]int32) (*bpe, error) {
 	m := &bpe{vocab: vocab, unkID: -1, cache: make(map[string][]int32)}
 	maxID := int32(-1)
-	for _, id := range vocab {
+	for s, id := range vocab {
 		if id > maxID {
 			maxID = id
+		}
+		if id > maxTokenID {
+			return nil, fmt.Errorf("token %q has id %d: ids above %d are not a vocabulary (the largest real ones have about 262,000)", s, id, maxTokenID)
 		}
 	}
 	m.vocabR = make([]string, maxID+1)
