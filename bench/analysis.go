@@ -318,7 +318,7 @@ func (a *analyzer) analyze(t *TaskResult, k TaskKey, d DatasetSpec, dec Decoding
 	})
 
 	// Token ids and their text.
-	texts, ok := a.tokenTexts(k, dec, s, info)
+	texts, ok := a.tokenTexts(k, d, dec, s, info)
 	reasoning := make([]metrics.SampleReasoning, len(s))
 	for i, x := range s {
 		r := metrics.SampleReasoning{ProblemID: x.Dataset + "/" + x.ProblemID, Correct: recs[i].Correct, Tokens: x.CompletionTokens,
@@ -374,9 +374,10 @@ func (a *analyzer) budgetCurve(t *TaskResult, k TaskKey, d DatasetSpec, dec Deco
 	budgets := metrics.BudgetGrid(dec.MaxNewTokens, a.cfg.Budgets)
 	info.Budgets = budgets
 	var regraded atomic.Int64
+	stops := taskStops(dec, d)
 	verdictAt := func(i, b int) bool {
 		regraded.Add(1)
-		text := cutAtStop(texts[i].prefix(b), dec.Stop)
+		text := cutAtStop(texts[i].prefix(b), stops)
 		return a.strictCorrect(a.grade(d.Grader, text, s[i].Gold))
 	}
 	// Grade every (sample, budget) pair once, in parallel; BudgetCurve reads the table.
@@ -414,7 +415,8 @@ func (a *analyzer) budgetCurve(t *TaskResult, k TaskKey, d DatasetSpec, dec Deco
 }
 
 // tokenTexts prepares every sample's tokenText, or says in info why the token analyses are left out.
-func (a *analyzer) tokenTexts(k TaskKey, dec DecodingSpec, s []Sample, info *AnalysisInfo) ([]*tokenText, bool) {
+func (a *analyzer) tokenTexts(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sample, info *AnalysisInfo) ([]*tokenText, bool) {
+	stops := taskStops(dec, d)
 	const leftOut = "budget curve, outcome efficiency, redundant tokens and the think/answer split are left out"
 	maxID := -1
 	for _, x := range s {
@@ -454,7 +456,7 @@ func (a *analyzer) tokenTexts(k TaskKey, dec DecodingSpec, s []Sample, info *Ana
 	parallelFor(len(s), func(i int) {
 		x := s[i]
 		texts[i] = newTokenText(tr.dec, x.PromptIDs, x.CompletionIDs, pieces)
-		if cutAtStop(texts[i].full, dec.Stop) != x.Completion {
+		if cutAtStop(texts[i].full, stops) != x.Completion {
 			if bad.Add(1) == 1 {
 				firstBad.Store(int64(i))
 			}

@@ -90,7 +90,7 @@ func BenchmarkBudgetCurveMATH5000x12(b *testing.B) {
 	b.Run("budget_curve", func(b *testing.B) {
 		an := newAnalyzer(cfg, nil, load)
 		info := &AnalysisInfo{}
-		texts, ok := an.tokenTexts(k, dec, s, info)
+		texts, ok := an.tokenTexts(k, d, dec, s, info)
 		if !ok {
 			b.Fatalf("token texts: %+v", info)
 		}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acoer/acoer-bench/datasets"
 	"github.com/acoer/acoer-bench/runner"
 )
 
@@ -329,8 +331,7 @@ func runTask(ctx context.Context, dir string, cfg *Config, m ModelSpec, d Datase
 		return 0, skipped, sortFile(app.path)
 	}
 	rdec := runner.Decoding{Temperature: dec.Temperature, TopP: dec.TopP, TopK: dec.TopK,
-		MaxNewTokens: dec.MaxNewTokens, StopStrings: dec.Stop}
-	chat := ChatOptions{Chat: m.Chat, System: m.System, EnableThinking: m.EnableThinking}
+		MaxNewTokens: dec.MaxNewTokens, StopStrings: taskStops(dec, d)}
 	// Every prompt is rendered and encoded before any generation: a template or encoding error stops the
 	// task before its first sample.
 	type prompt struct {
@@ -342,7 +343,7 @@ func runTask(ctx context.Context, dir string, cfg *Config, m ModelSpec, d Datase
 	for i, w := range todo {
 		pr, ok := prompts[w.p.Problem.ID]
 		if !ok {
-			text, err := deps.Render(d.Template, w.p.Problem)
+			text, chat, err := renderPrompt(deps, m, d, w.p.Problem)
 			if err != nil {
 				return generated, skipped, fmt.Errorf("dataset %q problem %q: template %q: %w", d.Name, w.p.Problem.ID, d.Template, err)
 			}
@@ -404,4 +405,54 @@ func makeSample(k TaskKey, w work, prompt string, c runner.Completion, grader st
 		TTFTMs: ms(c.TTFT), TotalMs: ms(c.Total), PerTokenMs: ms(c.PerToken()),
 		ShareWallMs: ms(c.Share.Wall), ShareDecodeSteps: c.Share.DecodeSteps, SharePrefillTokens: c.Share.PrefillTokens,
 	}
+}
+
+// templateExtras are a built-in template's own system turn and stop strings (none for another name).
+func templateExtras(name string) (system string, stop []string) {
+	t, err := datasets.Template(name)
+	if err != nil {
+		return "", nil
+	}
+	return t.System, t.Stop
+}
+
+// taskStops are a task's stop strings: the decoding's, then its dataset template's own (gsm8k's "Q:").
+func taskStops(dec DecodingSpec, d DatasetSpec) []string {
+	_, stop := templateExtras(d.Template)
+	out := slices.Clone(dec.Stop)
+	for _, x := range stop {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// renderPrompt renders problem p for model m with dataset d's template (withSystem).
+func renderPrompt(deps Deps, m ModelSpec, d DatasetSpec, p datasets.Problem) (string, ChatOptions, error) {
+	text, err := deps.Render(d.Template, p)
+	if err != nil {
+		return "", ChatOptions{}, err
+	}
+	text, chat := withSystem(text, m, d)
+	return text, chat, nil
+}
+
+// withSystem says how to encode a rendered prompt for model m. The template's own system turn is used
+// when the model entry has none: as the chat template's system turn for a chat model, in front of the
+// text (a blank line between) for a plain one.
+func withSystem(text string, m ModelSpec, d DatasetSpec) (string, ChatOptions) {
+	chat := ChatOptions{Chat: m.Chat, System: m.System, EnableThinking: m.EnableThinking}
+	if chat.System != "" {
+		return text, chat
+	}
+	system, _ := templateExtras(d.Template)
+	switch {
+	case system == "":
+	case m.Chat:
+		chat.System = system
+	case !strings.HasPrefix(text, system): // a plain template's rendering already starts with it
+		text = system + "\n\n" + text
+	}
+	return text, chat
 }

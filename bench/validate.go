@@ -128,14 +128,15 @@ func validatePlan(cfg *Config, models, dsets []string, opt RunOptions, deps Deps
 		}
 		m, _ := cfg.Model(mname)
 		ctxLen, ctxFrom := cm.Context()
-		chat := ChatOptions{Chat: m.Chat, System: m.System, EnableThinking: m.EnableThinking}
 		for _, dname := range dsets {
+			d, _ := cfg.Dataset(dname)
 			// The longest prompt decides the context check; the decodings whose max_new_tokens alone
 			// fill the context are said once per model.
 			longest, longID := 0, ""
 			encOK := true
 			for _, s := range rendered[dname] {
-				ids, err := cm.EncodePrompt(s.text, chat)
+				text, chat := withSystem(s.text, m, d)
+				ids, err := cm.EncodePrompt(text, chat)
 				if err != nil {
 					fail("model %q: dataset %q problem %q: encoding the prompt: %s", mname, dname, s.id, firstLine(err, nil))
 					encOK = false
