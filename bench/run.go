@@ -1,12 +1,12 @@
 package bench
 
 import (
-	"slices"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
