@@ -58,6 +58,11 @@ type ModelSpec struct {
 	Name string `yaml:"name" json:"name"`
 	// Path is the model directory (model.onnx, tokenizer.json, ...), absolute after loading.
 	Path string `yaml:"path" json:"path"`
+	// Variant picks the decoder graph among the directory's variants (transformers.js's
+	// onnx/model_<variant>.onnx: fp16, q4, q4f16, int8, uint8, quantized or q8, bnb4, ...; fp32 or unset:
+	// the plain model.onnx). It is part of each task's identity: another variant's samples are other
+	// samples.
+	Variant string `yaml:"variant" json:"variant,omitempty"`
 	// Provider is cpu, cuda or auto (default auto).
 	Provider string `yaml:"provider" json:"provider,omitempty"`
 	// Chat renders the prompt through the tokenizer's chat template.

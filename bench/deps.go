@@ -33,11 +33,18 @@ type ChatOptions struct {
 
 // ModelInfo is a model's provenance.
 type ModelInfo struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-	// DataSHA256 identifies the external weight files the graph reads; "" when it has none.
+	Path string `json:"path"`
+	// Layout is the model directory's layout (standard, onnxruntime-genai, transformers.js,
+	// optimum-merged, optimum-split), Variant the graph variant the config picked ("" = the plain file)
+	// and Graph the decoder graph file used, relative to Path (onnx/model_q4.onnx); SHA256 is its sha256.
+	Layout  string `json:"layout,omitempty"`
+	Variant string `json:"variant,omitempty"`
+	Graph   string `json:"graph,omitempty"`
+	SHA256  string `json:"sha256"`
+	// DataSHA256 identifies every other file the model reads (external weights, a split pair's
+	// first-step graph); "" when there is none.
 	DataSHA256 string `json:"data_sha256,omitempty"`
-	// DataFiles maps each external weight file (its location as the graph names it) to its sha256.
+	// DataFiles maps each of those files (its path relative to the model directory) to its sha256.
 	DataFiles     map[string]string `json:"data_files,omitempty"`
 	Tokenizer     string            `json:"tokenizer,omitempty"`
 	ORTVersion    string            `json:"ort_version,omitempty"`

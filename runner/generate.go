@@ -79,6 +79,10 @@ type genConfig struct {
 	keepSpecial   bool      // decode special tokens into Completion.Text
 	// leftAligned lays rows out for graphs without position_ids (see above).
 	leftAligned bool
+	// lastLogitsOnly: the graph's logits cover only the last position fed, so a prefill whose rows end
+	// at different columns (right-padded, left-aligned rows) cannot read each row's last logits: such
+	// prefills are made of one row.
+	lastLogitsOnly bool
 	// maxPrefillLogits bounds the logits one prefill step may return (chunk × vocab elements, with vocab
 	// the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
 	maxPrefillLogits int
@@ -324,9 +328,10 @@ func (s *scheduler) prefillNext(free int) error {
 }
 
 // canBatchPrefill: GroupQueryAttention takes a prompt of more than one row only in one step (ONNX
-// Runtime refuses a later chunk for batch > 1), so a batch whose logits need chunks is not formed.
+// Runtime refuses a later chunk for batch > 1), so a batch whose logits need chunks is not formed; nor
+// is one of several rows when the graph's logits cover only the last column (its rows end earlier).
 func (s *scheduler) canBatchPrefill(rows, width int) bool {
-	return !s.cfg.leftAligned || s.chunk(rows, width) == width
+	return !s.cfg.leftAligned || (!s.cfg.lastLogitsOnly || rows == 1) && s.chunk(rows, width) == width
 }
 
 // chunk is how many columns of a prefill of rows x width one step may feed (cfg.maxPrefillLogits).
