@@ -75,6 +75,18 @@ type ModelSpec struct {
 	// (generation_config.json, config.json, genai_config.json, tokenizer_config.json): for a model whose
 	// files state none, or a wrong one.
 	EOSTokenID TokenIDs `yaml:"eos_token_id" json:"eos_token_id,omitempty"`
+	// Seeded, when set, says how to build this model when its directory does not exist: a test decoder
+	// with seeded random weights (the embedded default's two models). run builds it there on first use
+	// and says so; a model without it whose directory is missing is an error.
+	Seeded *SeededModel `yaml:"seeded" json:"seeded,omitempty"`
+}
+
+// SeededModel is a test decoder with seeded random weights, as `acoer-bench build-model --seed SEED
+// --preset PRESET --eos-bias EOS_BIAS` builds it: it shows the harness working, it does not reason.
+type SeededModel struct {
+	Preset  string  `yaml:"preset" json:"preset"`
+	Seed    int64   `yaml:"seed" json:"seed"`
+	EOSBias float64 `yaml:"eos_bias" json:"eos_bias,omitempty"`
 }
 
 // TokenIDs is a token id or a list of them (YAML: 2 or [2, 32000]).
@@ -583,6 +595,14 @@ func (v *validator) check(c *Config) {
 		if !m.Chat && (m.System != "" || m.EnableThinking != nil) {
 			v.fail(v.line("models", i, "system"), "model %q: system / enable_thinking need chat: true", m.Name)
 		}
+		if sm := m.Seeded; sm != nil {
+			switch {
+			case sm.Preset == "":
+				v.fail(v.line("models", i, "seeded"), "model %q: seeded needs a preset (tiny, small or medium)", m.Name)
+			case sm.Seed < 0:
+				v.fail(v.line("models", i, "seeded", "seed"), "model %q: seeded.seed must be >= 0", m.Name)
+			}
+		}
 	}
 	seenD := map[string]int{}
 	for i, d := range c.Datasets {
@@ -787,7 +807,7 @@ func (c *Config) Hash() string {
 		id.Decoding = append(id.Decoding, d)
 	}
 	for _, m := range c.Models {
-		m.Path = ""
+		m.Path, m.Seeded = "", nil // how a missing directory gets built is not the model: its files' sha256 is
 		id.Models = append(id.Models, m)
 	}
 	for _, d := range c.Datasets {
@@ -804,7 +824,7 @@ func (c *Config) TaskHash(model, dataset, decoding string) string {
 	m, _ := c.Model(model)
 	d, _ := c.Dataset(dataset)
 	dec, _ := c.DecodingByName(decoding)
-	m.Path, d.Path, dec.BatchSize, dec.Preset = "", "", 0, ""
+	m.Path, m.Seeded, d.Path, dec.BatchSize, dec.Preset = "", nil, "", 0, ""
 	b, _ := json.Marshal(struct {
 		Seed uint64
 		M    ModelSpec

@@ -95,6 +95,9 @@ type Deps struct {
 	// for every model of the plan before anything is written, and encodes each dataset's first and
 	// longest prompt with the result to check the context length.
 	Check func(m ModelSpec) (CheckedModel, error)
+	// BuildSeeded, when set, builds a config's seeded test model (ModelSpec.Seeded) into the directory
+	// path; Run calls it before anything else for each planned seeded model whose directory is missing.
+	BuildSeeded func(path string, m SeededModel) error
 	// Problems loads a dataset's problems (all of them, in file order).
 	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
 	// Render applies a prompt template (datasets.Template(name).Render).

@@ -9,6 +9,7 @@ import (
 	"github.com/acoer/acoer-bench/datasets"
 	"github.com/acoer/acoer-bench/metrics"
 	"github.com/acoer/acoer-bench/runner"
+	"github.com/acoer/acoer-bench/runner/onnxbuild"
 	"github.com/acoer/acoer-bench/runner/tokenizer"
 )
 
@@ -30,6 +31,7 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 			return checkedAdapter{c}, nil
 		},
 		ModelHashes: func(m bench.ModelSpec) (string, string, error) { return runner.ModelHashes(m.Path, m.Variant) },
+		BuildSeeded: buildSeeded,
 		Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 			spec := datasets.Spec{Name: d.Name, Kind: d.Kind, Path: d.Path}
 			if f := d.Fields; f != nil {
@@ -48,6 +50,16 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 		Grade: metrics.Grade,
 	}
 	return deps, func() {}, nil
+}
+
+// buildSeeded builds a config's seeded test model into dir exactly as `build-model --out DIR --seed
+// SEED --preset PRESET --eos-bias B` does (the built-in byte-level tokenizer, the preset's shape).
+func buildSeeded(dir string, s bench.SeededModel) error {
+	cfg, err := onnxbuild.Preset(s.Preset, len(onnxbuild.ByteTokenizerPieces()))
+	if err != nil {
+		return badInput(unprefixed(err))
+	}
+	return onnxbuild.WriteSeededModelDir(dir, cfg, s.Seed, float32(s.EOSBias), onnxbuild.DirOptions{})
 }
 
 // modelOptions are the runner options of a config's model entry: its provider, and its eos_token_id
