@@ -150,3 +150,13 @@ goldens: testdata
 	@command -v npm >/dev/null || { echo "npm is needed for make goldens: apt-get install -y npm" >&2; exit 2; }
 	cd runner/tokenizer/testdata && npm install --no-audit --no-fund --loglevel=error
 	node runner/tokenizer/testdata/goldens.js
+
+## goldens-tjs: regenerate runner/testdata/tjs/*.jsonl, the transformers.js reference ids of runner's
+## tests (npm @huggingface/transformers 4.3.2 on onnxruntime-node 1.30.0, installed into the git-ignored
+## runner/testdata/tjs/node_modules; a reference, never a runtime dependency). Needs Node/npm, Go and
+## ../shared/models/genai-tiny-llama-fp16.
+.PHONY: goldens-tjs
+goldens-tjs:
+	@command -v npm >/dev/null || { echo "npm is needed for make goldens-tjs: apt-get install -y npm" >&2; exit 2; }
+	cd runner/testdata/tjs && npm install --no-audit --no-fund --loglevel=error
+	node runner/testdata/tjs/goldens.mjs
