@@ -220,6 +220,12 @@ func (m *modelDir) pickGraph(variant, genaiFile string) error {
 	var incomplete string
 	for _, lg := range layouts {
 		v := lg.variants[want]
+		if v == nil && variant != want {
+			// an alias's name used as a suffix of its own (model_q8.onnx)
+			if v = lg.variants[strings.TrimSpace(variant)]; v != nil {
+				want = strings.TrimSpace(variant)
+			}
+		}
 		if v == nil {
 			continue
 		}

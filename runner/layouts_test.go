@@ -179,7 +179,8 @@ func TestLayoutsGiveTheStandardTokens(t *testing.T) {
 // MatMul into MatMulNBits at accuracy level 4, which quantizes each row's activations to int8: the
 // logits then differ from the float32 weights' by a few hundredths. The runner runs them as ONNX
 // Runtime's defaults do (what the same file gives anywhere else), and rows stay independent of the
-// batch (TestLayoutsGiveTheStandardTokens).
+// batch (TestLayoutsGiveTheStandardTokens). q8 (quantize_dynamic's int8 weights with activations
+// quantized per tensor at run time) is within the error of 8-bit activations.
 func TestWeightKinds(t *testing.T) {
 	needORT(t)
 	for _, c := range []struct {
@@ -189,12 +190,13 @@ func TestWeightKinds(t *testing.T) {
 		greedyEqual bool
 	}{
 		{onnxbuild.QuantFP16, 1e-4, 0, true}, {onnxbuild.QuantQ4, 1e-4, 0, true}, {onnxbuild.QuantQ4F16, 0.05, 0, false},
-		{onnxbuild.QuantInt8, 0.2, 1e-5, false}, {onnxbuild.QuantUint8, 0.2, 1e-5, false},
+		{onnxbuild.QuantInt8, 0.2, 1e-5, false}, {onnxbuild.QuantUint8, 0.2, 1e-5, false}, {onnxbuild.QuantQ8, 0.5, 0, false},
 	} {
 		t.Run(c.kind, func(t *testing.T) {
 			cfg, w := layoutModel(t)
 			cfg.Quant = c.kind
 			m, err := Open(layoutDir(t, cfg, w, onnxbuild.DirOptions{Layout: onnxbuild.LayoutTransformersJS, Variant: c.kind}), Options{Provider: ProviderCPU, Variant: c.kind})
+			// (q8 as model_q8.onnx: the alias's own name as a suffix is found too)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -601,6 +603,56 @@ func TestSplitPairRunsTheFirstGraphFirst(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got[i].IDs[1:], want[0].IDs) {
 			t.Errorf("request %d: after 77 the split pair gives %v, the standard layout %v", i, got[i].IDs[1:], want[0].IDs)
+		}
+	}
+}
+
+// A dynamically quantized graph (transformers.js's model_quantized.onnx as ONNX Runtime's
+// quantize_dynamic writes it: DynamicQuantizeLinear gives a whole batch one activation scale) gives a row
+// other logits beside other rows than alone, so the runner runs its rows one at a time and says so; its
+// results then do not depend on the batch.
+func TestDynamicQuantRowsAlone(t *testing.T) {
+	needORT(t)
+	cfg, w := layoutModel(t)
+	cfg.Quant = onnxbuild.QuantQ8
+	m, err := Open(layoutDir(t, cfg, w, onnxbuild.DirOptions{Layout: onnxbuild.LayoutTransformersJS, Variant: "quantized"}), Options{Provider: ProviderCPU, Variant: "q8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Contract().MaxRows != 1 || len(m.Info().Warnings) != 1 || !strings.Contains(m.Info().Warnings[0], "model_quantized.onnx quantizes activations per tensor at run time (DynamicQuantizeLinear)") {
+		t.Fatalf("max rows %d, warnings %q", m.Contract().MaxRows, m.Info().Warnings)
+	}
+	reqs := encodeAll(t, m, []string{"The quick brown fox", "A slow yellow hound"})
+	// The stepper itself, both prompts in one prefill: row 1's logits differ from its logits alone.
+	both := &logStep{stepper: m.st}
+	runAll(t, both, m.cfg, reqs, Decoding{MaxNewTokens: 1}, 2)
+	alone := &logStep{stepper: m.st}
+	runAll(t, alone, m.cfg, reqs[1:], Decoding{MaxNewTokens: 1}, 1)
+	vocab := m.Contract().Vocab
+	if len(both.logits[0]) != 2*vocab {
+		t.Fatalf("the two prompts were not prefilled together (%d logits)", len(both.logits[0]))
+	}
+	worst := 0.0
+	for j := range vocab {
+		worst = math.Max(worst, math.Abs(float64(both.logits[0][vocab+j]-alone.logits[0][j])))
+	}
+	if worst == 0 {
+		t.Errorf("a row's logits beside another row equal its logits alone: dynamic quantization would not need rows alone")
+	}
+	t.Logf("a row's logits beside another and alone differ by up to %.3g", worst)
+	// Through Model.Stream: every request as alone, whatever the slots.
+	reqs = ortWorkload(t, m)
+	dec := Decoding{MaxNewTokens: 16}
+	want := aloneIDs(t, m, reqs, dec)
+	for _, slots := range []int{4, 0} {
+		got := make([][]int, len(reqs))
+		st, err := m.Stream(t.Context(), reqs, dec, slots, func(i int, c Completion) error { got[i] = c.IDs; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Slots != 1 || !reflect.DeepEqual(got, want) {
+			t.Errorf("slots %d: ran %d rows, ids equal alone: %v", slots, st.Slots, reflect.DeepEqual(got, want))
 		}
 	}
 }

@@ -111,10 +111,12 @@ type tjsLayoutGolden struct {
 	IDs         []int  `json:"ids"`
 }
 
-// Seeded models in transformers.js's layout (onnx/model.onnx, and the variants model_fp16.onnx with
-// float16 weights, KV and logits, and model_q4.onnx with MatMulNBits + GatherBlockQuantized), built as
-// the goldens' build-model command builds them, give transformers.js's greedy ids with the variant
-// transformers.js's dtype picks, alone and through the scheduler.
+// Seeded models in transformers.js's layout (onnx/model.onnx and, beside it, model_fp16.onnx with
+// float16 weights, KV and logits, model_q4.onnx with MatMulNBits + GatherBlockQuantized, model_q4f16.onnx,
+// model_int8.onnx and model_uint8.onnx with DequantizeLinear, model_quantized.onnx with
+// DynamicQuantizeLinear + MatMulInteger), built as the goldens' build-model commands build them, give
+// transformers.js's greedy ids with the variant its dtype picks (fp32, fp16, q4, q4f16, int8, uint8, q8),
+// alone and through the scheduler.
 func TestTransformersJSLayoutsMatchTransformersJS(t *testing.T) {
 	needORT(t)
 	f, err := os.ReadFile(filepath.Join("testdata", "tjs", "layouts_greedy.jsonl"))
@@ -145,6 +147,12 @@ func TestTransformersJSLayoutsMatchTransformersJS(t *testing.T) {
 			c.Quant, c.KVFloat16, c.LogitsFloat16 = onnxbuild.QuantFP16, true, true
 		}, "fp16"},
 		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantQ4 }, "q4"},
+		{func(c *onnxbuild.LlamaConfig) {
+			c.Quant, c.KVFloat16, c.LogitsFloat16 = onnxbuild.QuantQ4F16, true, true
+		}, "q4f16"},
+		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantInt8 }, "int8"},
+		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantUint8 }, "uint8"},
+		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantQ8 }, "quantized"},
 	} {
 		c := cfg
 		v.adjust(&c)
@@ -158,11 +166,11 @@ func TestTransformersJSLayoutsMatchTransformersJS(t *testing.T) {
 	for _, g := range goldens {
 		byDType[g.DType] = append(byDType[g.DType], g)
 	}
-	if len(byDType) != 3 {
+	if len(byDType) != 7 {
 		t.Fatalf("goldens for %d dtypes", len(byDType))
 	}
 	for dtype, gs := range byDType {
-		variant := map[string]string{"fp32": "", "fp16": "fp16", "q4": "q4"}[dtype]
+		variant := dtype // transformers.js's dtype names are variant names the runner takes (fp32, q8 aliases)
 		if sum, _ := fileSHA256(filepath.Join(dir, filepath.FromSlash(gs[0].Graph))); sum != gs[0].GraphSHA256 {
 			t.Fatalf("%s: the graph built here (sha256 %s) is not the goldens' (%s): the builder changed; regenerate with make goldens-tjs", gs[0].Graph, sum, gs[0].GraphSHA256)
 		}

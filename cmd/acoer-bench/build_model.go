@@ -78,6 +78,9 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	}
 	if *quant != "" && *variant == "" {
 		*variant = *quant
+		if *quant == onnxbuild.QuantQ8 {
+			*variant = "quantized" // transformers.js's model_quantized.onnx (its dtype q8)
+		}
 	}
 	if *chunkMB < 0 {
 		return badInputf("--data-chunk-mb must be positive")

@@ -28,10 +28,18 @@ const (
 	QuantInt8 = "int8"
 	// QuantUint8 is QuantInt8 with uint8 codes and a zero point per output channel (asymmetric, min/max).
 	QuantUint8 = "uint8"
+	// QuantQ8 is what ONNX Runtime's quantize_dynamic writes (transformers.js's model_quantized.onnx,
+	// dtype q8): int8 projection and lm_head weights with a scale per output channel, and activations
+	// quantized at run time with one scale for the whole tensor (DynamicQuantizeLinear -> MatMulInteger
+	// -> Cast -> Mul). The embedding is stored as in QuantInt8. A row's activations share their scale
+	// with the rows batched with it, so such a graph's results depend on the batch.
+	QuantQ8 = "q8"
 )
 
 // QuantKinds lists the storage kinds LlamaConfig.Quant accepts ("" is float32).
-func QuantKinds() []string { return []string{QuantFP16, QuantQ4, QuantQ4F16, QuantInt8, QuantUint8} }
+func QuantKinds() []string {
+	return []string{QuantFP16, QuantQ4, QuantQ4F16, QuantInt8, QuantUint8, QuantQ8}
+}
 
 // vector adds a float32 vector weight (a norm's gain, a bias): float16 in the fp16 kind.
 func (b *builder) vector(cfg LlamaConfig, name string, v []float32) string {
@@ -64,7 +72,7 @@ func (b *builder) embedding(cfg LlamaConfig, name string, table []float32) strin
 			out = b.op("Cast", []string{out}, aInt("to", dtFloat))
 		}
 		return out
-	case QuantInt8, QuantUint8:
+	case QuantInt8, QuantUint8, QuantQ8:
 		q, scale, zp := quantizeTensor8(table, cfg.Quant == QuantUint8)
 		dt := dtInt8
 		if cfg.Quant == QuantUint8 {
@@ -101,6 +109,14 @@ func (b *builder) linear(cfg LlamaConfig, x, name string, m []float32, out, in i
 			return b.op("Cast", []string{y}, aInt("to", dtFloat))
 		}
 		return b.msOp("MatMulNBits", []string{x, w, b.initF32(name+".scales", sc, O*blocks)}, attrs...)
+	case cfg.Quant == QuantQ8:
+		q, scales, zps := quantizeChannels8(m, out, in, false)
+		w := b.addInit(&tensor{Name: name + ".q8", DataType: dtInt8, Dims: []int64{I, O}, Raw: q})
+		wz := b.addInit(&tensor{Name: name + ".zero_points", DataType: dtInt8, Dims: []int64{O}, Raw: zps})
+		ws := b.initF32(name+".scales", scales, O)
+		xq := b.opN("DynamicQuantizeLinear", []string{x}, 3) // uint8 codes, scale, zero point of the whole tensor
+		y := b.op("MatMulInteger", []string{xq[0], w, xq[2], wz})
+		return b.op("Mul", []string{b.op("Cast", []string{y}, aInt("to", dtFloat)), b.op("Mul", []string{xq[1], ws})})
 	case cfg.Quant == QuantInt8 || cfg.Quant == QuantUint8:
 		unsigned := cfg.Quant == QuantUint8
 		q, scales, zps := quantizeChannels8(m, out, in, unsigned)
@@ -201,7 +217,7 @@ func dequant8(code, zp byte, scale float32, unsigned bool) float32 {
 // the same greedy tokens as the quantized one (exactly the same logits for fp16, int8 and uint8, whose
 // dequantization is exact in float32; MatMulNBits accumulates in its own order), and Reference on it is
 // the quantized graph's reference. KV and logits types are kept. q4f16 also computes in float16 around
-// its MatMulNBits, which no float32 graph reproduces exactly.
+// its MatMulNBits, and q8 quantizes activations, which no float32 graph reproduces exactly.
 func ExportedWeights(cfg LlamaConfig, w *Weights) (LlamaConfig, *Weights) {
 	out := cloneWeights(w)
 	d, kvd, hid, V := cfg.Dim, cfg.KVDim(), cfg.HiddenDim, cfg.VocabSize
@@ -222,7 +238,7 @@ func ExportedWeights(cfg LlamaConfig, w *Weights) (LlamaConfig, *Weights) {
 	case cfg.Quant == QuantQ4F16:
 		mat = func(m []float32, n, k int) []float32 { return dequantInt4F16(m, n, k) }
 		table = mat
-	case cfg.Quant == QuantInt8 || cfg.Quant == QuantUint8:
+	case cfg.Quant == QuantInt8 || cfg.Quant == QuantUint8 || cfg.Quant == QuantQ8:
 		unsigned := cfg.Quant == QuantUint8
 		mat = func(m []float32, n, k int) []float32 {
 			r := make([]float32, len(m))

@@ -4,8 +4,9 @@
 //   genai_fp16_greedy.jsonl: greedy ids for prompts on the onnxruntime-genai builder's own fp16 test
 //     model (../shared/models/genai-tiny-llama-fp16), for TestGenAIFP16MatchesTransformersJS;
 //   layouts_greedy.jsonl: greedy ids on seeded models that build-model writes in transformers.js's
-//     layout (onnx/model.onnx, onnx/model_fp16.onnx, onnx/model_q4.onnx), read as transformers.js reads
-//     them (dtype fp32, fp16, q4), for TestTransformersJSLayoutsMatchTransformersJS.
+//     layout (onnx/model.onnx and the variants model_fp16, model_q4, model_q4f16, model_int8,
+//     model_uint8, model_quantized), read as transformers.js reads them (dtype fp32, fp16, q4, q4f16,
+//     int8, uint8, q8), for TestTransformersJSLayoutsMatchTransformersJS.
 //
 // Run from the repository root: make goldens-tjs
 // (= npm install in runner/testdata/tjs, then node runner/testdata/tjs/goldens.mjs; it runs
@@ -97,6 +98,10 @@ try {
     { dtype: 'fp32', flags: [] },
     { dtype: 'fp16', flags: ['--quant', 'fp16', '--kv-float16', '--logits-float16'] },
     { dtype: 'q4', flags: ['--quant', 'q4'] },
+    { dtype: 'q4f16', flags: ['--quant', 'q4f16', '--kv-float16', '--logits-float16'] },
+    { dtype: 'int8', flags: ['--quant', 'int8'] },
+    { dtype: 'uint8', flags: ['--quant', 'uint8'] },
+    { dtype: 'q8', flags: ['--quant', 'q8'] },
   ];
   const seededOut = path.join(here, 'layouts_greedy.jsonl');
   const seededLines = [];
@@ -105,7 +110,7 @@ try {
   for (const [i, v] of variants.entries()) {
     execFileSync('go', [...base, ...v.flags, ...(i > 0 ? ['--add-variant'] : [])], { cwd: root, stdio: 'inherit' });
     const m = await AutoModelForCausalLM.from_pretrained(seededDir, { dtype: v.dtype, device: 'cpu', local_files_only: true });
-    const graph = v.dtype === 'fp32' ? 'onnx/model.onnx' : `onnx/model_${v.dtype}.onnx`;
+    const graph = { fp32: 'onnx/model.onnx', q8: 'onnx/model_quantized.onnx' }[v.dtype] ?? `onnx/model_${v.dtype}.onnx`;
     const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(seededDir, graph))).digest('hex');
     for (const prompt of seededPrompts) {
       const input_ids = new Tensor('int64', BigInt64Array.from(prompt.map(BigInt)), [1, prompt.length]);
