@@ -114,9 +114,9 @@ type tjsLayoutGolden struct {
 // Seeded models in transformers.js's layout (onnx/model.onnx and, beside it, model_fp16.onnx with
 // float16 weights, KV and logits, model_q4.onnx with MatMulNBits + GatherBlockQuantized, model_q4f16.onnx,
 // model_int8.onnx and model_uint8.onnx with DequantizeLinear, model_quantized.onnx with
-// DynamicQuantizeLinear + MatMulInteger), built as the goldens' build-model commands build them, give
-// transformers.js's greedy ids with the variant its dtype picks (fp32, fp16, q4, q4f16, int8, uint8, q8),
-// alone and through the scheduler.
+// DynamicQuantizeLinear + MatMulInteger, model_bnb4.onnx with MatMulBnb4), built as the goldens'
+// build-model commands build them, give transformers.js's greedy ids with the variant its dtype picks
+// (fp32, fp16, q4, q4f16, int8, uint8, q8, bnb4), alone and through the scheduler.
 func TestTransformersJSLayoutsMatchTransformersJS(t *testing.T) {
 	needORT(t)
 	f, err := os.ReadFile(filepath.Join("testdata", "tjs", "layouts_greedy.jsonl"))
@@ -153,6 +153,7 @@ func TestTransformersJSLayoutsMatchTransformersJS(t *testing.T) {
 		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantInt8 }, "int8"},
 		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantUint8 }, "uint8"},
 		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantQ8 }, "quantized"},
+		{func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantBnb4 }, "bnb4"},
 	} {
 		c := cfg
 		v.adjust(&c)
@@ -166,7 +167,7 @@ func TestTransformersJSLayoutsMatchTransformersJS(t *testing.T) {
 	for _, g := range goldens {
 		byDType[g.DType] = append(byDType[g.DType], g)
 	}
-	if len(byDType) != 7 {
+	if len(byDType) != 8 {
 		t.Fatalf("goldens for %d dtypes", len(byDType))
 	}
 	for dtype, gs := range byDType {

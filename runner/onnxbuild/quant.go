@@ -34,11 +34,62 @@ const (
 	// -> Cast -> Mul). The embedding is stored as in QuantInt8. A row's activations share their scale
 	// with the rows batched with it, so such a graph's results depend on the batch.
 	QuantQ8 = "q8"
+	// QuantBnb4 stores the projections and the lm_head as com.microsoft MatMulBnb4 weights (bitsandbytes'
+	// NF4: the [out, in] matrix flattened, blocks of 64 values with a float32 absmax each, two codes a
+	// byte, high nibble first), as transformers.js's model_bnb4.onnx; the embedding stays float32.
+	QuantBnb4 = "bnb4"
 )
+
+// bnb4Block is the block size of the bnb4 kind (bitsandbytes' default).
+const bnb4Block = 64
+
+// nf4Values are bitsandbytes' NF4 code values (ONNX Runtime's nf4_qaunt_map).
+var nf4Values = [16]float32{-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
+	-0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0, 0.07958029955625534,
+	0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434,
+	0.5626170039176941, 0.7229568362236023, 1.0}
+
+// quantizeNF4 quantizes the flattened row-major [out, in] matrix m in blocks of bnb4Block: each value
+// becomes the NF4 code nearest to value/absmax. It returns the packed codes, the absmax of each block and
+// the dequantized matrix (nf4[code] * absmax, as MatMulBnb4 computes it).
+func quantizeNF4(m []float32) (packed []byte, absmax, deq []float32) {
+	n := len(m)
+	blocks := (n + bnb4Block - 1) / bnb4Block
+	packed = make([]byte, (n+1)/2)
+	absmax = make([]float32, blocks)
+	deq = make([]float32, n)
+	for bl := range blocks {
+		lo, hi := bl*bnb4Block, min((bl+1)*bnb4Block, n)
+		var a float32
+		for _, v := range m[lo:hi] {
+			a = max(a, float32(math.Abs(float64(v))))
+		}
+		absmax[bl] = a
+		for i := lo; i < hi; i++ {
+			x := float32(0)
+			if a > 0 {
+				x = m[i] / a
+			}
+			best := 0
+			for c, v := range nf4Values {
+				if math.Abs(float64(x-v)) < math.Abs(float64(x-nf4Values[best])) {
+					best = c
+				}
+			}
+			deq[i] = nf4Values[best] * a
+			if i%2 == 0 {
+				packed[i/2] |= byte(best) << 4
+			} else {
+				packed[i/2] |= byte(best)
+			}
+		}
+	}
+	return packed, absmax, deq
+}
 
 // QuantKinds lists the storage kinds LlamaConfig.Quant accepts ("" is float32).
 func QuantKinds() []string {
-	return []string{QuantFP16, QuantQ4, QuantQ4F16, QuantInt8, QuantUint8, QuantQ8}
+	return []string{QuantFP16, QuantQ4, QuantQ4F16, QuantInt8, QuantUint8, QuantQ8, QuantBnb4}
 }
 
 // vector adds a float32 vector weight (a norm's gain, a bias): float16 in the fp16 kind.
@@ -53,6 +104,8 @@ func (b *builder) vector(cfg LlamaConfig, name string, v []float32) string {
 func (b *builder) embedding(cfg LlamaConfig, name string, table []float32) string {
 	V, D := cfg.VocabSize, cfg.Dim
 	switch cfg.Quant {
+	case QuantBnb4:
+		return b.op("Gather", []string{b.initF32(name, table, int64(V), int64(D)), "input_ids"}, aInt("axis", 0))
 	case QuantFP16:
 		g := b.op("Gather", []string{b.initF16(name, table, int64(V), int64(D)), "input_ids"}, aInt("axis", 0))
 		return b.op("Cast", []string{g}, aInt("to", dtFloat))
@@ -109,6 +162,11 @@ func (b *builder) linear(cfg LlamaConfig, x, name string, m []float32, out, in i
 			return b.op("Cast", []string{y}, aInt("to", dtFloat))
 		}
 		return b.msOp("MatMulNBits", []string{x, w, b.initF32(name+".scales", sc, O*blocks)}, attrs...)
+	case cfg.Quant == QuantBnb4:
+		q, absmax, _ := quantizeNF4(m)
+		w := b.addInit(&tensor{Name: name + ".bnb4", DataType: dtUint8, Dims: []int64{int64(len(q))}, Raw: q})
+		a := b.initF32(name+".absmax", absmax, int64(len(absmax)))
+		return b.msOp("MatMulBnb4", []string{x, w, a}, aInt("K", I), aInt("N", O), aInt("block_size", bnb4Block), aInt("quant_type", 1))
 	case cfg.Quant == QuantQ8:
 		q, scales, zps := quantizeChannels8(m, out, in, false)
 		w := b.addInit(&tensor{Name: name + ".q8", DataType: dtInt8, Dims: []int64{I, O}, Raw: q})
@@ -238,6 +296,9 @@ func ExportedWeights(cfg LlamaConfig, w *Weights) (LlamaConfig, *Weights) {
 	case cfg.Quant == QuantQ4F16:
 		mat = func(m []float32, n, k int) []float32 { return dequantInt4F16(m, n, k) }
 		table = mat
+	case cfg.Quant == QuantBnb4:
+		mat = func(m []float32, _, _ int) []float32 { _, _, deq := quantizeNF4(m); return deq }
+		table = id
 	case cfg.Quant == QuantInt8 || cfg.Quant == QuantUint8 || cfg.Quant == QuantQ8:
 		unsigned := cfg.Quant == QuantUint8
 		mat = func(m []float32, n, k int) []float32 {

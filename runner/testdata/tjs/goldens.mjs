@@ -5,8 +5,8 @@
 //     model (../shared/models/genai-tiny-llama-fp16), for TestGenAIFP16MatchesTransformersJS;
 //   layouts_greedy.jsonl: greedy ids on seeded models that build-model writes in transformers.js's
 //     layout (onnx/model.onnx and the variants model_fp16, model_q4, model_q4f16, model_int8,
-//     model_uint8, model_quantized), read as transformers.js reads them (dtype fp32, fp16, q4, q4f16,
-//     int8, uint8, q8), for TestTransformersJSLayoutsMatchTransformersJS.
+//     model_uint8, model_quantized, model_bnb4), read as transformers.js reads them (dtype fp32, fp16,
+//     q4, q4f16, int8, uint8, q8, bnb4), for TestTransformersJSLayoutsMatchTransformersJS.
 //
 // Run from the repository root: make goldens-tjs
 // (= npm install in runner/testdata/tjs, then node runner/testdata/tjs/goldens.mjs; it runs
@@ -102,6 +102,7 @@ try {
     { dtype: 'int8', flags: ['--quant', 'int8'] },
     { dtype: 'uint8', flags: ['--quant', 'uint8'] },
     { dtype: 'q8', flags: ['--quant', 'q8'] },
+    { dtype: 'bnb4', flags: ['--quant', 'bnb4'] },
   ];
   const seededOut = path.join(here, 'layouts_greedy.jsonl');
   const seededLines = [];
