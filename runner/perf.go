@@ -167,6 +167,10 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 	}
 
 	for _, b := range opt.Batches {
+		if r := m.contract.MaxRows; r > 0 && b > r {
+			say("decode batch %d skipped: the model runs %d row at a time (Info.Warnings says why)", b, r)
+			continue
+		}
 		for _, g := range opt.GenTokens {
 			say("decode batch %d, %d tokens", b, g)
 			if c := m.cfg.contextLength; c > 0 && opt.DecodePromptTokens+g > c {
