@@ -106,7 +106,7 @@ func elemType(t ortgo.TensorElementDataType) string {
 func tensorInfos(infos []ortgo.InputOutputInfo) []TensorInfo {
 	out := make([]TensorInfo, len(infos))
 	for i, x := range infos {
-		out[i] = TensorInfo{Name: x.Name, Type: elemType(x.DataType), Dims: append([]int64(nil), x.Dimensions...)}
+		out[i] = TensorInfo{Name: x.Name, Type: elemType(x.DataType), Dims: append([]int64{}, x.Dimensions...)} // a scalar has dims [], as the file says
 	}
 	return out
 }
