@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -228,6 +229,13 @@ func (m *modelDir) pickGraph(variant, genaiFile string) error {
 		}
 		if v == nil {
 			continue
+		}
+		if named := strings.TrimSpace(variant); strings.HasSuffix(named, ".onnx") {
+			// a file name picks that file, not another layout's graph of the same suffix
+			b := filepath.Base(filepath.FromSlash(named))
+			if b != path.Base(v.main) && b != path.Base(v.first) {
+				continue
+			}
 		}
 		if v.missing != "" {
 			if incomplete == "" {

@@ -82,6 +82,7 @@ func TestLayoutsGiveTheStandardTokens(t *testing.T) {
 		variant string // Options.Variant
 		layout  string // the Info.Layout expected
 		want    string // the Info.Variant expected
+		chunked bool   // prefill in chunks of 5 positions (a split pair's later chunks run the graph with past)
 	}
 	yes := true
 	cases := []layoutCase{
@@ -112,6 +113,10 @@ func TestLayoutsGiveTheStandardTokens(t *testing.T) {
 		{name: "logits_fp16_kv_fp32", adjust: func(c *onnxbuild.LlamaConfig) { c.LogitsFloat16 = true }, layout: LayoutStandard},
 		{name: "genai_last_logits_only", adjust: func(c *onnxbuild.LlamaConfig) { c.GenAI, c.LastLogitsOnly = true, true }, layout: LayoutGenAI},
 		{name: "genai_num_logits_to_keep", adjust: func(c *onnxbuild.LlamaConfig) { c.GenAI, c.LogitsToKeep = true, "num_logits_to_keep" }, layout: LayoutGenAI},
+		{name: "optimum_split_chunked", opts: onnxbuild.DirOptions{Layout: onnxbuild.LayoutOptimumSplit}, layout: LayoutOptimumSplit, chunked: true},
+		{name: "optimum_merged_chunked_keep", adjust: func(c *onnxbuild.LlamaConfig) { c.LogitsToKeep = "num_logits_to_keep" },
+			opts: onnxbuild.DirOptions{Layout: onnxbuild.LayoutOptimumMerged}, layout: LayoutOptimumMerged, chunked: true},
+		{name: "genai_last_logits_only_chunked", adjust: func(c *onnxbuild.LlamaConfig) { c.GenAI, c.LastLogitsOnly = true, true }, layout: LayoutGenAI, chunked: true},
 	}
 	for _, lc := range cases {
 		t.Run(lc.name, func(t *testing.T) {
@@ -120,7 +125,11 @@ func TestLayoutsGiveTheStandardTokens(t *testing.T) {
 				lc.adjust(&cfg)
 			}
 			dir := layoutDir(t, cfg, w, lc.opts)
-			m, err := Open(dir, Options{Provider: ProviderCPU, Variant: lc.variant})
+			opts := Options{Provider: ProviderCPU, Variant: lc.variant}
+			if lc.chunked {
+				opts.MaxPrefillLogitsBytes = int64(5 * cfg.VocabSize * 4)
+			}
+			m, err := Open(dir, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,12 +150,12 @@ func TestLayoutsGiveTheStandardTokens(t *testing.T) {
 				tcfg, tw = cfg, w
 			}
 			tcfg.LastLogitsOnly, tcfg.LogitsToKeep, tcfg.CachePosition = false, "", false
-			key := fmt.Sprintf("%+v|%s", tcfg, cfg.Quant) // the exported weights differ by kind
+			key := fmt.Sprintf("%+v|%s|%v", tcfg, cfg.Quant, lc.chunked) // the exported weights differ by kind
 			var want [][]int
 			if v, ok := twinCache.Load(key); ok {
 				want = v.([][]int)
 			} else {
-				tm, err := Open(layoutDir(t, tcfg, tw, onnxbuild.DirOptions{}), Options{Provider: ProviderCPU})
+				tm, err := Open(layoutDir(t, tcfg, tw, onnxbuild.DirOptions{}), Options{Provider: ProviderCPU, MaxPrefillLogitsBytes: opts.MaxPrefillLogitsBytes})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -287,6 +296,9 @@ func TestVariantDiscovery(t *testing.T) {
 			!reflect.DeepEqual(info.Variants, []string{"default", "fp16", "q4", "quantized"}) {
 			t.Errorf("variant %q: file %s variant %q layout %q variants %v", c.variant, info.ModelFile, info.Variant, info.Layout, info.Variants)
 		}
+	}
+	if _, err := Check(dir, Options{Variant: "decoder_model_merged_q4.onnx"}); err == nil || !strings.Contains(err.Error(), `has no variant "decoder_model_merged_q4.onnx"`) {
+		t.Errorf("a file name the directory lacks picked another graph: %v", err)
 	}
 	_, err := Check(dir, Options{Variant: "q4f16"})
 	oneLine(t, err, "has no variant \"q4f16\"", "default (onnx/model.onnx)", "fp16 (onnx/model_fp16.onnx)", "q4 (onnx/model_q4.onnx)", "quantized (onnx/model_quantized.onnx)")
@@ -658,4 +670,45 @@ func TestDynamicQuantRowsAlone(t *testing.T) {
 			t.Errorf("slots %d: ran %d rows, ids equal alone: %v", slots, st.Slots, reflect.DeepEqual(got, want))
 		}
 	}
+}
+
+// Layout discovery on arbitrary file names and variant strings: never a panic; a pick is a graph file
+// that exists (both of a split pair), and the plain variant is picked only by its plain name.
+func FuzzPickGraph(f *testing.F) {
+	for _, s := range [][2]string{
+		{"model.onnx", ""}, {"onnx/model_q4.onnx onnx/model.onnx", "q4"}, {"decoder_model_merged_quantized.onnx", "q8"},
+		{"onnx/decoder_model.onnx onnx/decoder_with_past_model.onnx", "fp32"}, {"decoder_model_merged.onnx model_.onnx", "model_.onnx"},
+		{"onnx/decoder_model_merged_merged.onnx decoder_model_x.onnx", "merged"}, {"onnx/model__.onnx", "_"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, names, variant string) {
+		dir := t.TempDir()
+		for _, n := range strings.Fields(names) {
+			if len(n) > 60 || strings.Contains(n, "..") || strings.HasPrefix(n, "/") || strings.Count(n, "/") > 1 {
+				continue
+			}
+			p := filepath.Join(dir, filepath.FromSlash(n))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte("x"), 0o644)
+		}
+		m := &modelDir{Dir: dir}
+		if err := m.pickGraph(variant, ""); err != nil {
+			return
+		}
+		for _, f := range []string{m.ModelFile, m.FirstFile} {
+			if f == "" {
+				continue
+			}
+			if _, err := os.Stat(f); err != nil || !strings.HasSuffix(f, ".onnx") {
+				t.Fatalf("picked %q (%v) for %q in %q", f, err, variant, names)
+			}
+		}
+		if (m.Layout == LayoutOptimumSplit) != (m.FirstFile != "") {
+			t.Fatalf("layout %s with first file %q", m.Layout, m.FirstFile)
+		}
+		if m.Variant == "" && normalizeVariant(variant) != "" {
+			t.Fatalf("variant %q picked the plain graph %s", variant, m.ModelFile)
+		}
+	})
 }
