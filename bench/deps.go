@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/acoer/acoer-bench/datasets"
@@ -60,6 +61,31 @@ type ModelInfo struct {
 	// Warnings are disagreements in the model directory that did not stop the run (a tokenizer whose
 	// special tokens disagree with the config's BOS/EOS ids, ...).
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// GraphLabel names the graph file a model ran, for reports: its path in the model directory (model.onnx
+// when not recorded).
+func (m ModelInfo) GraphLabel() string {
+	if m.Graph == "" {
+		return "model.onnx"
+	}
+	return m.Graph
+}
+
+// LayoutNote is "; LAYOUT layout, variant V" for a model directory that is not in the standard layout
+// or ran a variant, else "".
+func (m ModelInfo) LayoutNote() string {
+	var parts []string
+	if m.Layout != "" && m.Layout != "standard" {
+		parts = append(parts, m.Layout+" layout")
+	}
+	if m.Variant != "" {
+		parts = append(parts, "variant "+m.Variant)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
 }
 
 // CheckedModel is what Deps.Check found in a model directory without loading its weights.

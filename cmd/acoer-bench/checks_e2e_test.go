@@ -466,6 +466,12 @@ func TestRunVariant(t *testing.T) {
 	if p.Layout != "transformers.js" || p.Variant != "q4" || p.Graph != "onnx/model_q4.onnx" || p.SHA256 != sum {
 		t.Errorf("provenance: layout %q variant %q graph %q sha %s (want %s)", p.Layout, p.Variant, p.Graph, p.SHA256, sum)
 	}
+	for _, f := range []string{"report.md", "report.html"} {
+		if b, _ := os.ReadFile(filepath.Join(res, f)); !strings.Contains(strings.ReplaceAll(string(b), `\_`, "_"), "onnx/model_q4.onnx sha256") ||
+			!strings.Contains(string(b), "; transformers.js layout, variant q4") {
+			t.Errorf("%s does not name the graph, layout and variant", f)
+		}
+	}
 	man, err := bench.ReadManifest(res)
 	if err != nil {
 		t.Fatal(err)
