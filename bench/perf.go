@@ -37,8 +37,8 @@ func WritePerf(w io.Writer, r *runner.PerfReport, format, revision string) error
 		db = append(db, []string{strconv.Itoa(d.Batch), strconv.Itoa(d.PromptTokens), strconv.Itoa(d.GenTokens), num(d.TokensPerSecond, 1),
 			num(d.EndToEndTPS, 1), num(d.StepP50, 2), num(d.StepP90, 2), num(d.TTFTP50, 2), mb(d.PeakRSS), bound})
 	}
-	head := fmt.Sprintf("%s on %s (ONNX Runtime %s, %d CPUs %s/%s, revision %s); %d warm-up + %d timed runs each, prompts of random ids (seed %d)",
-		r.Model, r.Provider, r.ORT, r.Host.CPUs, r.Host.OS, r.Host.Arch, revision, r.Warmup, r.Repeat, r.Seed)
+	head := fmt.Sprintf("%s on %s (ONNX Runtime %s, %d CPUs %s/%s, revision %s; KV cache: %s); %d warm-up + %d timed runs each, prompts of random ids (seed %d)",
+		r.Model, r.Provider, r.ORT, r.Host.CPUs, r.Host.OS, r.Host.Arch, revision, r.KVCache, r.Warmup, r.Repeat, r.Seed)
 	weights := fmt.Sprintf("weights %s MB, of which a decode step reads %s MB (embedding tables are gathered one row per token)",
 		mb(r.WeightBytes), mb(r.StreamedBytes))
 	if r.BandwidthGBs > 0 {

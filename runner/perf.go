@@ -42,6 +42,7 @@ type PerfOptions struct {
 type PerfReport struct {
 	Model    string `json:"model"`
 	Provider string `json:"provider"`
+	KVCache  string `json:"kv_cache"`
 	ORT      string `json:"ort_version"`
 	Host     struct {
 		CPUs int    `json:"cpus"`
@@ -119,7 +120,7 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 		}
 	}
 	info := m.Info()
-	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed}
+	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, KVCache: info.KVCache, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed}
 	r.Host.CPUs, r.Host.OS, r.Host.Arch = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH
 	if g, err := readGraphFile(m.md.ModelFile); err == nil {
 		r.WeightBytes, r.StreamedBytes = g.WeightBytes, g.WeightBytes-g.GatheredBytes
