@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"unsafe"
 
 	ortgo "github.com/yalue/onnxruntime_go"
@@ -57,6 +58,7 @@ type bindStep struct {
 
 	shareBuffer bool // use one buffer for past and present (GroupQueryAttention + genai share_buffer)
 	hostMem     bool // the cache lives in host memory (the CPU provider): copies are plain memory moves
+	useCUDART   bool // device copies through cudaMemcpy (see cudaFallback)
 	rowsHint    int
 	maxLen      int // the longest row the current call can reach (share-buffer length)
 
@@ -326,8 +328,12 @@ func (s *bindStep) copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int) {
 	}
 	cb := s.shape.colBytes()
 	zero := dc > 0 && dst != src && !dst.dev.shared
-	if s.hostMem {
-		s.copyHost(dst, dr, dc, src, sr, sc, n, zero)
+	switch {
+	case s.hostMem:
+		s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
+		return
+	case s.useCUDART:
+		s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
 		return
 	}
 	var from, to []cptr
@@ -367,6 +373,10 @@ func (s *bindStep) copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int) {
 			if zero {
 				pad := []int64{int64(dc * cb / s.shape.elem)}
 				z, err1 := s.zeroView(dc * cb)
+				if err1 != nil && s.cudaFallback() {
+					s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
+					return
+				}
 				p, err2 := s.over(dst.dev.owners[t], do-dc*cb, dc*cb, pad)
 				if !add(z, p, errors.Join(err1, err2)) {
 					return
@@ -375,15 +385,31 @@ func (s *bindStep) copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int) {
 		}
 	}
 	if err := copyTensors(from, to); err != nil {
+		if s.cudaFallback() {
+			s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
+			return
+		}
 		s.fail("copying the KV cache on %s: %w", s.devName, err)
 		return
 	}
 	s.copied += int64(moved)
 }
 
-// copyHost is copyCols for caches in host memory (the CPU provider), whose tensors' data pointers can
-// be read and written directly: ONNX Runtime has no CPU-to-CPU data transfer for CopyTensors.
-func (s *bindStep) copyHost(dst *kv, dr, dc int, src *kv, sr, sc, n int, zero bool) {
+// cudaFallback switches the device copies of a CUDA cache to the CUDA runtime (cudaMemcpy) when the
+// environment has no data transfer for CopyTensors (a runtime with the CUDA provider compiled in rather
+// than registered as a plugin). It reports whether it did.
+func (s *bindStep) cudaFallback() bool {
+	if s.useCUDART || !strings.Contains(s.devName, "Cuda") || openCUDART() != nil {
+		return false
+	}
+	s.useCUDART = true
+	return true
+}
+
+// copyRaw is copyCols on the tensors' data pointers: memory moves for a cache in host memory (the CPU
+// provider; ONNX Runtime has no CPU-to-CPU data transfer for CopyTensors), cudaMemcpy for a CUDA cache
+// without one (see cudaFallback).
+func (s *bindStep) copyRaw(dst *kv, dr, dc int, src *kv, sr, sc, n int, zero bool) {
 	cb := s.shape.colBytes()
 	for t := range s.shape.tensors {
 		sp, err1 := tensorData(src.dev.owners[t])
@@ -392,14 +418,25 @@ func (s *bindStep) copyHost(dst *kv, dr, dc int, src *kv, sr, sc, n int, zero bo
 			s.fail("the KV cache's memory: %w", err)
 			return
 		}
-		sb := unsafe.Slice((*byte)(sp), src.dev.ownRows*s.shape.heads*src.dev.stride*cb)
-		db := unsafe.Slice((*byte)(dp), dst.dev.ownRows*s.shape.heads*dst.dev.stride*cb)
 		for h := range s.shape.heads {
 			so := ((sr*s.shape.heads+h)*src.dev.stride + sc) * cb
 			do := ((dr*s.shape.heads+h)*dst.dev.stride + dc) * cb
-			copy(db[do:do+n*cb], sb[so:so+n*cb])
+			if !s.hostMem {
+				err := cudaCopy(unsafe.Add(dp, do), unsafe.Add(sp, so), n*cb)
+				if err == nil && zero {
+					err = cudaZero(unsafe.Add(dp, do-dc*cb), dc*cb)
+				}
+				if err != nil {
+					s.fail("copying the KV cache on %s: %w", s.devName, err)
+					return
+				}
+				continue
+			}
+			sb := unsafe.Slice((*byte)(unsafe.Add(sp, so)), n*cb)
+			db := unsafe.Slice((*byte)(unsafe.Add(dp, do-dc*cb)), (dc+n)*cb)
+			copy(db[dc*cb:], sb)
 			if zero {
-				clear(db[do-dc*cb : do])
+				clear(db[:dc*cb])
 			}
 		}
 	}
