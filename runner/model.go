@@ -81,9 +81,8 @@ type Info struct {
 	// MaskedIDs counts the logits ids without a token in the tokenizer (a padded vocabulary): they
 	// are never sampled.
 	MaskedIDs int `json:"masked_ids,omitempty"`
-	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found. The
-	// runner never shares the past and present KV buffers (present is past+seq long, in its own buffer);
-	// GroupQueryAttention graphs run the same either way.
+	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found
+	// (KVCache says whether one buffer was bound as past and present).
 	GenAIShareBuffer bool `json:"genai_past_present_share_buffer,omitempty"`
 	// KVCache says where the KV cache lived and how it was bound (device or host, shared past/present
 	// buffer or separate).
