@@ -588,10 +588,7 @@ func (s *scheduler) charge(rows []*seqState) {
 
 // finish emits a finished request's completion.
 func (s *scheduler) finish(q *seqState) error {
-	text := completionText(s.cfg, q.prompt, q.out)
-	if k := stopIndex(text, s.dec.StopStrings); k >= 0 {
-		text = text[:k]
-	}
+	text := CutAtStop(completionText(s.cfg, q.prompt, q.out), s.dec.StopStrings)
 	c := Completion{PromptIDs: slices.Clone(q.prompt), IDs: q.out, Text: text, FinishReason: q.reason,
 		TTFT: q.first.Sub(q.start), Total: q.last.Sub(q.start), Share: s.shares[q.req]}
 	s.seqs[q.req] = nil
@@ -634,6 +631,15 @@ func (s *scheduler) stopInNewest(q *seqState) bool {
 		context = append(slices.Clone(tail(q.prompt, stopTailTokens-len(context))), context...)
 	}
 	return stopIndex(completionText(s.cfg, context, newest), stops) >= 0
+}
+
+// CutAtStop is what a completion's text becomes with stop strings: cut after the earliest one to end
+// in it (unchanged when none occurs).
+func CutAtStop(text string, stops []string) string {
+	if k := stopIndex(text, stops); k >= 0 {
+		return text[:k]
+	}
+	return text
 }
 
 // stopIndex returns the end (exclusive) of the earliest stop string in text, or -1.
