@@ -124,7 +124,7 @@ func newFakeStep(vocab, eos int, eosEvery uint64, gqa bool) *fakeStep {
 		vocab: vocab, eos: eos, eosEvery: eosEvery, gqa: gqa}
 }
 
-func (f *fakeStep) begin(slots int)           { f.rowsHint = slots }
+func (f *fakeStep) begin(slots, maxLen int)   { f.rowsHint = slots }
 func (f *fakeStep) alloc(rows, width int) *kv { return f.get(rows, width) }
 func (f *fakeStep) release(c *kv)             { f.put(c) }
 

@@ -43,16 +43,18 @@ import (
 // stepper runs the decoder graph and moves its KV cache: the ONNX Runtime session behind a small
 // interface, so that the loop can be tested with a fake.
 type stepper interface {
-	// begin says how many rows the batch of the next call will reach (for buffer sizing).
-	begin(slots int)
+	// begin says how many rows the batch of the next call will reach and how long its longest row can
+	// grow (prompt + max new tokens), for buffer sizing.
+	begin(slots, maxLen int)
 	// alloc returns a cache of rows x width positions with undefined (finite) contents.
 	alloc(rows, width int) *kv
 	// release gives a cache back for reuse (nil is ignored).
 	release(c *kv)
-	// fits reports whether c can hold rows x width positions in place; reshape then changes its row
-	// count (new rows undefined).
+	// fits reports whether c can take the shape rows x width in place, keeping each row's columns where
+	// they are (a new width only when rows are left-aligned and the stepper's buffers allow it); reshape
+	// then changes its shape (new rows undefined).
 	fits(c *kv, rows, width int) bool
-	reshape(c *kv, rows int)
+	reshape(c *kv, rows, width int)
 	// copyCols copies n positions of every cache tensor from src row sr, column sc, to dst row dr,
 	// column dc.
 	copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int)
@@ -174,7 +176,11 @@ func generate(ctx context.Context, st stepper, cfg genConfig, reqs []Request, de
 		s.slots = min(slots, len(reqs))
 	}
 	s.stats.Slots, s.stats.Sequences = s.slots, len(reqs)
-	st.begin(s.slots)
+	maxLen := 0
+	for _, q := range s.seqs {
+		maxLen = max(maxLen, len(q.prompt)+q.budget)
+	}
+	st.begin(s.slots, maxLen)
 	t0 := time.Now()
 	s.mark = t0
 	err := s.run(ctx)
@@ -441,7 +447,7 @@ func (s *scheduler) place(q *seqState, p *prefix, b int) {
 	case q.n > s.cache.width || !s.st.fits(s.cache, rows, s.cache.width):
 		s.relayout(rows, max(width, s.cache.width))
 	default:
-		s.st.reshape(s.cache, rows)
+		s.st.reshape(s.cache, rows, s.cache.width)
 	}
 	if b < 0 {
 		b = len(s.rows)
@@ -452,8 +458,13 @@ func (s *scheduler) place(q *seqState, p *prefix, b int) {
 }
 
 // relayout moves the live rows into a new cache of rows x width (rows >= len(s.rows); holes and extra
-// rows are left for place to fill).
+// rows are left for place to fill), or reshapes the cache in place when its rows can stay where they
+// are (left-aligned rows in a buffer wide enough).
 func (s *scheduler) relayout(rows, width int) {
+	if (width == s.cache.width || s.cfg.leftAligned) && s.st.fits(s.cache, rows, width) {
+		s.st.reshape(s.cache, rows, width)
+		return
+	}
 	dst := s.st.alloc(rows, width)
 	for b, q := range s.rows {
 		if q != nil {
@@ -555,7 +566,7 @@ func (s *scheduler) remove(b int) {
 		s.cache = nil
 		return
 	}
-	s.st.reshape(s.cache, last)
+	s.st.reshape(s.cache, last, s.cache.width)
 }
 
 // charge splits the time since the last charge equally among rows (one decode step's rows: each also
@@ -582,10 +593,7 @@ func (s *scheduler) charge(rows []*seqState) {
 
 // finish emits a finished request's completion.
 func (s *scheduler) finish(q *seqState) error {
-	text := completionText(s.cfg, q.prompt, q.out)
-	if k := stopIndex(text, s.dec.StopStrings); k >= 0 {
-		text = text[:k]
-	}
+	text := CutAtStop(completionText(s.cfg, q.prompt, q.out), s.dec.StopStrings)
 	c := Completion{PromptIDs: slices.Clone(q.prompt), IDs: q.out, Text: text, FinishReason: q.reason,
 		TTFT: q.first.Sub(q.start), Total: q.last.Sub(q.start), Share: s.shares[q.req]}
 	s.seqs[q.req] = nil
@@ -628,6 +636,15 @@ func (s *scheduler) stopInNewest(q *seqState) bool {
 		context = append(slices.Clone(tail(q.prompt, stopTailTokens-len(context))), context...)
 	}
 	return stopIndex(completionText(s.cfg, context, newest), stops) >= 0
+}
+
+// CutAtStop is what a completion's text becomes with stop strings: cut after the earliest one to end
+// in it (unchanged when none occurs).
+func CutAtStop(text string, stops []string) string {
+	if k := stopIndex(text, stops); k >= 0 {
+		return text[:k]
+	}
+	return text
 }
 
 // stopIndex returns the end (exclusive) of the earliest stop string in text, or -1.

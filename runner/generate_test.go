@@ -365,7 +365,7 @@ type constStep struct {
 	logits []float32
 }
 
-func (s *constStep) begin(slots int)           {}
+func (s *constStep) begin(slots, maxLen int)   {}
 func (s *constStep) alloc(rows, width int) *kv { return s.get(rows, width) }
 func (s *constStep) release(c *kv)             { s.put(c) }
 func (s *constStep) step(past *kv, ids, mask, positions []int64, seq int, last []int) ([]float32, *kv, error) {

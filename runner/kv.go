@@ -24,7 +24,8 @@ func (s kvShape) bytes(rows, width int) int { return rows * s.heads * width * s.
 // garbage: every byte was either zeroed at allocation or written by the graph or a copy.
 type kv struct {
 	rows, width int
-	bufs        [][]byte // per tensor, at least shape.bytes(rows, width) long
+	bufs        [][]byte  // host buffers (kvPool): per tensor, at least shape.bytes(rows, width) long
+	dev         *devCache // device tensors (bindStep); nil for an empty cache
 }
 
 // kvPool hands out caches and takes them back. Not safe for concurrent use (one scheduler owns it).
@@ -86,19 +87,20 @@ func (p *kvPool) put(c *kv) {
 	}
 }
 
-// fits reports whether c's buffers can hold rows x width positions without reallocating.
+// fits reports whether c can hold rows x width positions in place: the same width (the buffers' row
+// stride), and room for the rows.
 func (p *kvPool) fits(c *kv, rows, width int) bool {
-	return cap(c.bufs[0]) >= p.shape.bytes(rows, width)
+	return width == c.width && cap(c.bufs[0]) >= p.shape.bytes(rows, width)
 }
 
-// reshape changes c's row count in place (its width is unchanged): rows beyond the old count hold
-// undefined values. The buffers must fit (fits).
-func (p *kvPool) reshape(c *kv, rows int) {
-	need := p.shape.bytes(rows, c.width)
+// reshape changes c's row count in place (fits must hold): rows beyond the old count hold undefined
+// values.
+func (p *kvPool) reshape(c *kv, rows, width int) {
+	need := p.shape.bytes(rows, width)
 	for i := range c.bufs {
 		c.bufs[i] = c.bufs[i][:need]
 	}
-	c.rows = rows
+	c.rows, c.width = rows, width
 }
 
 // copyCols copies n positions of every head of every tensor: src row sr, columns [sc, sc+n), to dst

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/acoer/acoer-bench/runner/ort"
+	ortgo "github.com/yalue/onnxruntime_go"
 )
 
 // Options configure Open.
@@ -28,6 +29,13 @@ type Options struct {
 	// no bound). Chunking changes the order of floating-point work, so near-tied greedy results may then
 	// differ in the last bits.
 	MaxPrefillLogitsBytes int64
+	// HostKV keeps the KV cache in Go buffers that ONNX Runtime reads and writes (the path before the
+	// device-resident cache; on CUDA it crosses to the host every step). Default: the cache stays on the
+	// session's device.
+	HostKV bool
+	// SeparateKV binds separate past and present tensors even where genai_config.json allows one
+	// shared buffer (past_present_share_buffer, GroupQueryAttention graphs).
+	SeparateKV bool
 	// EOSIDs, when set, replace the EOS ids of the model directory's files (a benchmark config's
 	// eos_token_id, generate --eos-id); EOSFrom says where they come from, for Info.EOSFrom.
 	EOSIDs  []int
@@ -88,11 +96,13 @@ type Info struct {
 	// MaskedIDs counts the logits ids without a token in the tokenizer (a padded vocabulary): they
 	// are never sampled.
 	MaskedIDs int `json:"masked_ids,omitempty"`
-	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found. The
-	// runner never shares the past and present KV buffers (present is past+seq long, in its own buffer);
-	// GroupQueryAttention graphs run the same either way.
-	GenAIShareBuffer bool              `json:"genai_past_present_share_buffer,omitempty"`
-	Metadata         map[string]string `json:"metadata,omitempty"`
+	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found
+	// (KVCache says whether one buffer was bound as past and present).
+	GenAIShareBuffer bool `json:"genai_past_present_share_buffer,omitempty"`
+	// KVCache says where the KV cache lived and how it was bound (device or host, shared past/present
+	// buffer or separate).
+	KVCache  string            `json:"kv_cache,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
 	// Warnings are disagreements found in the directory that do not stop the model (a tokenizer whose
 	// special tokens disagree with the config's BOS/EOS ids, context lengths that differ, ...).
 	Warnings []string `json:"warnings,omitempty"`
@@ -106,7 +116,7 @@ type Model struct {
 	tok      Tokenizer
 	info     Info
 	cfg      genConfig
-	st       *ortStep
+	st       engine
 	ext      []ExternalFile
 
 	mu      sync.Mutex // serializes Generate (the session's buffers are per model)
@@ -145,7 +155,7 @@ func (m *Model) openSession(opts Options) error {
 	if provider == ProviderCUDA || provider == ProviderAuto {
 		so, how, err := cudaSessionOptions(opts)
 		if err == nil {
-			m.st, err = newORTStep(m.md.ModelFile, m.contract, so)
+			m.st, err = m.newEngine(so, opts)
 			so.Destroy()
 			if err != nil {
 				err = fmt.Errorf("provider cuda (%s): creating the session failed: %w; %s", how, err, ort.CUDAInstallHint)
@@ -173,12 +183,40 @@ func (m *Model) openSession(opts Options) error {
 		return err
 	}
 	defer so.Destroy()
-	m.st, err = newORTStep(m.md.ModelFile, m.contract, so)
+	m.st, err = m.newEngine(so, opts)
 	if err != nil {
 		return fmt.Errorf("creating an ONNX Runtime session for %s: %w", m.md.ModelFile, err)
 	}
 	m.info.Provider = ProviderCPU
 	return nil
+}
+
+// engine is a stepper with a session behind it.
+type engine interface {
+	stepper
+	close() error
+}
+
+// newEngine creates the session and its stepper: by default the device-binding one (the KV cache stays
+// where the session runs), with Options.HostKV the one that keeps it in Go buffers. It records which.
+func (m *Model) newEngine(so *ortgo.SessionOptions, opts Options) (engine, error) {
+	if opts.HostKV {
+		st, err := newORTStep(m.md.ModelFile, m.contract, so)
+		if err == nil {
+			m.info.KVCache = "host: Go buffers, past and present separate"
+		}
+		return st, err
+	}
+	share := m.md.ShareBuffer && m.contract.GroupQueryAttention && !opts.SeparateKV
+	st, err := newBindStep(m.md.ModelFile, m.contract, so, share)
+	if err != nil {
+		return nil, err
+	}
+	m.info.KVCache = "device (" + st.devName + "): ONNX Runtime's tensors bound in place, past and present separate"
+	if st.shareBuffer {
+		m.info.KVCache = "device (" + st.devName + "): one buffer bound as past and present (GroupQueryAttention, past_present_share_buffer)"
+	}
+	return st, nil
 }
 
 // Close releases the session.

@@ -52,10 +52,9 @@ type modelDir struct {
 	BOSFrom string
 	// ConfigFiles are the JSON files that were read (tokenizer_config.json is read with the tokenizer).
 	ConfigFiles []string
-	// ShareBuffer is genai_config.json's search.past_present_share_buffer. The runner does not share
-	// past and present buffers: it feeds past [batch, kv_heads, past, head_dim] and binds present
-	// [batch, kv_heads, past+seq, head_dim] to a separate buffer, which GroupQueryAttention accepts too
-	// (it shares only when past and present are the same memory).
+	// ShareBuffer is genai_config.json's search.past_present_share_buffer: for a GroupQueryAttention
+	// graph the runner then binds one buffer as past and present (bindstep.go); otherwise past
+	// [batch, kv_heads, past, head_dim] in and present [batch, kv_heads, past+seq, head_dim] out.
 	ShareBuffer bool
 	// Warnings are disagreements between the files that do not stop the model (said on stderr and
 	// recorded in results).

@@ -58,8 +58,12 @@ func streamVsAlone(t *testing.T, m *Model, reqs []Request, dec Decoding) []Compl
 					len(reqs[i].PromptIDs), reqs[i].Seed, got[i].IDs, got[i].FinishReason, alone[i].IDs, alone[i].FinishReason)
 			}
 		}
-		if st.Relayouts == 0 && slots < len(reqs) {
+		shared := strings.Contains(m.Info().KVCache, "one buffer")
+		if !shared && st.Relayouts == 0 && slots < len(reqs) {
 			t.Errorf("slots %d: no relayout: the workload should widen and narrow the batch", slots)
+		}
+		if shared && st.Relayouts != 0 {
+			t.Errorf("slots %d: %d relayouts copied a shared past/present buffer (its width changes in place)", slots, st.Relayouts)
 		}
 	}
 	return alone
@@ -74,10 +78,12 @@ func TestStreamEqualsAloneORT(t *testing.T) {
 	for _, v := range []struct {
 		name              string
 		kv16, genai, int4 bool
-		chunked           bool
+		chunked, host     bool
+		separate          bool
 	}{
-		{name: "std"}, {name: "std_kv16", kv16: true}, {name: "std_chunked", chunked: true},
-		{name: "genai", genai: true}, {name: "genai_int4", genai: true, int4: true}, {name: "genai_chunked", genai: true, chunked: true},
+		{name: "std"}, {name: "std_kv16", kv16: true}, {name: "std_chunked", chunked: true}, {name: "std_hostkv", host: true},
+		{name: "genai", genai: true}, {name: "genai_separate", genai: true, separate: true}, {name: "genai_int4", genai: true, int4: true},
+		{name: "genai_chunked", genai: true, chunked: true}, {name: "genai_hostkv", genai: true, host: true},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			cfg, err := onnxbuild.Preset("tiny", len(onnxbuild.ByteTokenizerPieces()))
@@ -90,7 +96,7 @@ func TestStreamEqualsAloneORT(t *testing.T) {
 			if err := onnxbuild.WriteSeededModelDir(dir, cfg, seed, eosBias, onnxbuild.DirOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{Provider: ProviderCPU}
+			opts := Options{Provider: ProviderCPU, HostKV: v.host, SeparateKV: v.separate}
 			if v.chunked {
 				opts.MaxPrefillLogitsBytes = int64(5 * cfg.VocabSize * 4) // prompts in chunks of 5 tokens
 			}
@@ -101,6 +107,11 @@ func TestStreamEqualsAloneORT(t *testing.T) {
 			defer m.Close()
 			if m.Contract().GroupQueryAttention != v.genai {
 				t.Fatalf("GroupQueryAttention detected %v", m.Contract().GroupQueryAttention)
+			}
+			kvc := m.Info().KVCache
+			if want := map[bool]string{true: "host", false: "device (Cpu)"}[v.host]; !strings.HasPrefix(kvc, want) ||
+				v.genai && !v.host && strings.Contains(kvc, "one buffer") == v.separate {
+				t.Fatalf("kv cache %q", kvc)
 			}
 			reqs := ortWorkload(t, m)
 			greedy := streamVsAlone(t, m, reqs, Decoding{MaxNewTokens: 40})

@@ -89,7 +89,7 @@ func (s *ortStep) close() error {
 	return err
 }
 
-func (s *ortStep) begin(slots int) { s.rowsHint = slots }
+func (s *ortStep) begin(slots, maxLen int) { s.rowsHint = slots }
 func (s *ortStep) alloc(rows, width int) *kv {
 	return s.get(rows, width)
 }

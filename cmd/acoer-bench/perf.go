@@ -25,6 +25,7 @@ func cmdPerf(ctx context.Context, e env) error {
 	noBandwidth := fs.Bool("no-bandwidth", false, "skip the memory-bandwidth measurement (and the batch-1 bound)")
 	provider := fs.String("provider", "auto", "execution provider: cpu, cuda or auto")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads (0 = its default)")
+	kvCache := fs.String("kv-cache", "device", "where the KV cache lives: device (bound where the session runs) or host (Go buffers, the path before; for comparison)")
 	format := fs.String("format", "table", "table, md or json")
 	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
 	if err := parseFlags(fs, e.args); err != nil {
@@ -54,7 +55,11 @@ func cmdPerf(ctx context.Context, e env) error {
 	if err := runner.CheckProvider(*provider); err != nil {
 		return badInput(err)
 	}
-	m, err := runner.Open(*model, runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads, Log: e.stderr, Variant: *variant})
+	if *kvCache != "device" && *kvCache != "host" {
+		return badInputf("--kv-cache must be device or host, got %q", *kvCache)
+	}
+	m, err := runner.Open(*model, runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads, Log: e.stderr,
+		HostKV: *kvCache == "host", Variant: *variant})
 	if err != nil {
 		return modelError(err)
 	}
