@@ -68,24 +68,21 @@ func aloneIDs(t *testing.T, m *Model, reqs []Request, dec Decoding) [][]int {
 // twinCache holds the standard-layout results of the float32 configs the layouts are compared with.
 var twinCache sync.Map // key -> [][]int
 
-// For each layout, a directory built by the project in that layout gives the same greedy ids as the
-// same weights in the standard layout (model.onnx at the top, float32 weights: the exported weights
-// for a quantized variant), alone and through the scheduler with several slots; and Info names the
-// layout and the variant.
-func TestLayoutsGiveTheStandardTokens(t *testing.T) {
-	needORT(t)
-	dec := Decoding{MaxNewTokens: 24}
-	type layoutCase struct {
-		name    string
-		adjust  func(*onnxbuild.LlamaConfig)
-		opts    onnxbuild.DirOptions
-		variant string // Options.Variant
-		layout  string // the Info.Layout expected
-		want    string // the Info.Variant expected
-		chunked bool   // prefill in chunks of 5 positions (a split pair's later chunks run the graph with past)
-	}
+// layoutCase is one layout (and export quirk) the layout tests build and open.
+type layoutCase struct {
+	name    string
+	adjust  func(*onnxbuild.LlamaConfig)
+	opts    onnxbuild.DirOptions
+	variant string // Options.Variant
+	layout  string // the Info.Layout expected
+	want    string // the Info.Variant expected
+	chunked bool   // prefill in chunks of 5 positions (a split pair's later chunks run the graph with past)
+}
+
+// layoutCases are the layouts and export quirks TestLayoutsGiveTheStandardTokens builds.
+func layoutCases() []layoutCase {
 	yes := true
-	cases := []layoutCase{
+	return []layoutCase{
 		{name: "transformers.js", opts: onnxbuild.DirOptions{Layout: onnxbuild.LayoutTransformersJS, ExternalData: &yes, ExternalChunkBytes: 300 << 10},
 			layout: LayoutTransformersJS},
 		{name: "transformers.js_fp16", adjust: func(c *onnxbuild.LlamaConfig) {
@@ -118,6 +115,16 @@ func TestLayoutsGiveTheStandardTokens(t *testing.T) {
 			opts: onnxbuild.DirOptions{Layout: onnxbuild.LayoutOptimumMerged}, layout: LayoutOptimumMerged, chunked: true},
 		{name: "genai_last_logits_only_chunked", adjust: func(c *onnxbuild.LlamaConfig) { c.GenAI, c.LastLogitsOnly = true, true }, layout: LayoutGenAI, chunked: true},
 	}
+}
+
+// For each layout, a directory built by the project in that layout gives the same greedy ids as the
+// same weights in the standard layout (model.onnx at the top, float32 weights: the exported weights
+// for a quantized variant), alone and through the scheduler with several slots; and Info names the
+// layout and the variant.
+func TestLayoutsGiveTheStandardTokens(t *testing.T) {
+	needORT(t)
+	dec := Decoding{MaxNewTokens: 24}
+	cases := layoutCases()
 	for _, lc := range cases {
 		t.Run(lc.name, func(t *testing.T) {
 			cfg, w := layoutModel(t)
@@ -711,4 +718,40 @@ func FuzzPickGraph(f *testing.F) {
 			t.Fatalf("variant %q picked the plain graph %s", variant, m.ModelFile)
 		}
 	})
+}
+
+// Both steppers (the device-bound cache, the default, and the Go-buffer one, Options.HostKV) feed every
+// layout the same way: equal greedy ids through the scheduler.
+func TestLayoutsHostKVEqualsDevice(t *testing.T) {
+	needORT(t)
+	dec := Decoding{MaxNewTokens: 16}
+	for _, lc := range layoutCases() {
+		t.Run(lc.name, func(t *testing.T) {
+			cfg, w := layoutModel(t)
+			if lc.adjust != nil {
+				lc.adjust(&cfg)
+			}
+			dir := layoutDir(t, cfg, w, lc.opts)
+			var ids [2][][]int
+			for i, host := range []bool{false, true} {
+				opts := Options{Provider: ProviderCPU, Variant: lc.variant, HostKV: host}
+				if lc.chunked {
+					opts.MaxPrefillLogitsBytes = int64(5 * cfg.VocabSize * 4)
+				}
+				m, err := Open(dir, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				reqs := ortWorkload(t, m)
+				ids[i] = make([][]int, len(reqs))
+				if _, err := m.Stream(t.Context(), reqs, dec, 3, func(j int, c Completion) error { ids[i][j] = c.IDs; return nil }); err != nil {
+					t.Fatal(err)
+				}
+				m.Close()
+			}
+			if !reflect.DeepEqual(ids[0], ids[1]) {
+				t.Errorf("device-bound cache %v\nGo buffers %v", ids[0], ids[1])
+			}
+		})
+	}
 }
