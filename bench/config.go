@@ -70,6 +70,12 @@ type ModelSpec struct {
 	// (generation_config.json, config.json, genai_config.json, tokenizer_config.json): for a model whose
 	// files state none, or a wrong one.
 	EOSTokenID TokenIDs `yaml:"eos_token_id" json:"eos_token_id,omitempty"`
+	// Threads is ONNX Runtime's intra-op thread count for this model's session (0 or unset = its
+	// default, one per core) and Spinning whether those threads spin while waiting for work (unset = its
+	// default, true). They change speed, not samples: the config hash leaves them out (as it does
+	// batch_size), and results record them.
+	Threads  int   `yaml:"threads" json:"threads,omitempty"`
+	Spinning *bool `yaml:"spinning" json:"spinning,omitempty"`
 }
 
 // TokenIDs is a token id or a list of them (YAML: 2 or [2, 32000]).
@@ -575,6 +581,9 @@ func (v *validator) check(c *Config) {
 		default:
 			v.fail(v.line("models", i, "provider"), "model %q: provider %q: want cpu, cuda or auto", m.Name, m.Provider)
 		}
+		if m.Threads < 0 {
+			v.fail(v.line("models", i, "threads"), "model %q: threads: want 0 (ONNX Runtime's default) or a positive thread count, got %d", m.Name, m.Threads)
+		}
 		if !m.Chat && (m.System != "" || m.EnableThinking != nil) {
 			v.fail(v.line("models", i, "system"), "model %q: system / enable_thinking need chat: true", m.Name)
 		}
@@ -771,8 +780,8 @@ type identity struct {
 }
 
 // Hash is the sha256 of the config's sample-relevant content (gates and baseline excluded, paths
-// excluded: model and dataset files are identified by their sha256 in the manifest; batch size excluded:
-// it does not change results; a decoding's preset name excluded: the settings it gives count; budgets,
+// excluded: model and dataset files are identified by their sha256 in the manifest; batch size and a
+// model's threads and spinning excluded: they do not change results; a decoding's preset name excluded: the settings it gives count; budgets,
 // strict_think and reflection_markers excluded: they change how samples are analysed, not the samples).
 func (c *Config) Hash() string {
 	id := identity{Seed: c.Seed}
@@ -783,6 +792,7 @@ func (c *Config) Hash() string {
 	}
 	for _, m := range c.Models {
 		m.Path = ""
+		m.Threads, m.Spinning = 0, nil // speed, not samples
 		id.Models = append(id.Models, m)
 	}
 	for _, d := range c.Datasets {
@@ -800,6 +810,7 @@ func (c *Config) TaskHash(model, dataset, decoding string) string {
 	d, _ := c.Dataset(dataset)
 	dec, _ := c.DecodingByName(decoding)
 	m.Path, d.Path, dec.BatchSize, dec.Preset = "", "", 0, ""
+	m.Threads, m.Spinning = 0, nil
 	b, _ := json.Marshal(struct {
 		Seed uint64
 		M    ModelSpec
