@@ -41,7 +41,9 @@ func TestCUDALibrariesNoGPU(t *testing.T) {
 	if err := cudastub.Write(stubs, plugin, ""); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("stubs", func(t *testing.T) { checkNoGPU(t, "LD_LIBRARY_PATH="+stubs+":"+os.Getenv("LD_LIBRARY_PATH"), stubs, model) })
+	t.Run("stubs", func(t *testing.T) {
+		checkNoGPU(t, "LD_LIBRARY_PATH="+stubs+":"+os.Getenv("LD_LIBRARY_PATH"), stubs, model)
+	})
 	t.Run("installed", func(t *testing.T) {
 		if len(ort.MissingCUDALibs()) > 0 {
 			t.Skipf("the CUDA 13 libraries are not installed here (%v): the stubs subtest covers the path", ort.MissingCUDALibs())
@@ -127,4 +129,29 @@ func TestCUDAChild(t *testing.T) {
 		t.Skip("only run as a child of the CUDA CLI tests")
 	}
 	os.Exit(runMain(context.Background(), strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
+}
+
+// doctor --model warns about a float32 GroupQueryAttention graph on CUDA, and says nothing for a
+// standard graph.
+func TestDoctorModelCUDAWarning(t *testing.T) {
+	if _, err := ort.Discover(""); err != nil {
+		t.Skipf("ONNX Runtime not found (make setup): %v", err)
+	}
+	dir := t.TempDir()
+	for _, m := range [][]string{{"--out", filepath.Join(dir, "genai"), "--genai"}, {"--out", filepath.Join(dir, "std")}} {
+		if code, _, errOut := benchCLI(append([]string{"build-model", "--seed", "3", "--preset", "tiny"}, m...)...); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	code, out, errOut := benchCLI("doctor", "--model", filepath.Join(dir, "genai"))
+	if code != 0 || !strings.Contains(out, "genai: this graph's GroupQueryAttention works in float32") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = benchCLI("doctor", "--model", filepath.Join(dir, "std"))
+	if code != 0 || strings.Contains(out, "GroupQueryAttention works in float32") {
+		t.Fatalf("std: exit %d\n%s", code, out)
+	}
+	if code, _, _ := benchCLI("doctor", "--model", filepath.Join(dir, "nope")); code != exitUsage {
+		t.Fatalf("a missing model directory: exit %d", code)
+	}
 }

@@ -54,19 +54,32 @@ type libStatus struct {
 }
 
 func cmdDoctor(ctx context.Context, e env) error {
-	fs := newFlags("doctor", "[--json] [--ort-lib PATH]", `  acoer-bench doctor
+	fs := newFlags("doctor", "[--json] [--model DIR] [--ort-lib PATH]", `  acoer-bench doctor
+  acoer-bench doctor --model models/trained     # also: would this model run well on CUDA?
   acoer-bench doctor --json > doctor.json
   CUDA_VISIBLE_DEVICES=1 acoer-bench doctor          # the GPU a shard would use
   acoer-bench doctor --ort-lib /opt/onnxruntime-gpu/lib/libonnxruntime.so --json`, e.stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	ortLib := fs.String("ort-lib", "", "ONNX Runtime library to load (default: $ACOER_ORT_LIB, then the one make setup installed)")
+	model := fs.String("model", "", "also check a model directory for CUDA: what its graph would do there (float32 GroupQueryAttention)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return badInputf("doctor takes no positional arguments")
 	}
+	var modelWarnings []string
+	if *model != "" {
+		c, err := runner.Check(*model, runner.Options{ORTLib: *ortLib, Log: io.Discard})
+		if err != nil {
+			return modelError(err)
+		}
+		for _, w := range runner.CUDAContractWarnings(c.Contract()) {
+			modelWarnings = append(modelWarnings, *model+": "+w)
+		}
+	}
 	r := doctor(ctx, *ortLib)
+	r.Warnings = append(modelWarnings, r.Warnings...)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
