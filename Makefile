@@ -46,7 +46,7 @@ define check_sha
 	@echo "$(2)  $(1)" | sha256sum -c --quiet - || { echo "sha256 mismatch for $(1)" >&2; rm -f "$(1)"; exit 3; }
 endef
 
-.PHONY: build setup setup-cuda testdata test vet fmt bench run-default report-screenshot clean distclean
+.PHONY: build setup setup-cuda testdata test vet fmt bench run-default report-screenshot clean distclean gpu-check gpu-check-bins
 
 build: $(BIN)
 
@@ -160,3 +160,17 @@ goldens-tjs:
 	@command -v npm >/dev/null || { echo "npm is needed for make goldens-tjs: apt-get install -y npm" >&2; exit 2; }
 	cd runner/testdata/tjs && npm install --no-audit --no-fund --loglevel=error
 	node runner/testdata/tjs/goldens.mjs
+
+## gpu-check: on a GPU machine (after `make setup-cuda`, with the CUDA 13 libraries findable), run doctor,
+## the CUDA tests and perf at batch 1/8/32 on seeded medium and large models, and write one report
+## (results/gpu-check/report.md; under 8 minutes on one H100/H200-class GPU). GPU_CHECK_FLAGS=--cpu-smoke
+## runs the same steps on the CPU with tiny models (checks the script, not a GPU). Downloads nothing.
+GPU_CHECK_FLAGS ?=
+gpu-check: build
+	scripts/gpu-check.sh $(GPU_CHECK_FLAGS)
+
+## gpu-check-bins: bin/acoer-bench and the CUDA test binaries (bin/runner.test, bin/cmd.test), for a GPU
+## machine without Go: copy the checkout with bin/ and .deps/ there and run scripts/gpu-check.sh.
+gpu-check-bins: build
+	$(GO) test -c -o bin/runner.test ./runner
+	$(GO) test -c -o bin/cmd.test ./cmd/acoer-bench

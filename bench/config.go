@@ -79,6 +79,12 @@ type ModelSpec struct {
 	// with seeded random weights (the embedded default's two models). run builds it there on first use
 	// and says so; a model without it whose directory is missing is an error.
 	Seeded *SeededModel `yaml:"seeded" json:"seeded,omitempty"`
+	// Threads is ONNX Runtime's intra-op thread count for this model's session (0 or unset = its
+	// default, one per core) and Spinning whether those threads spin while waiting for work (unset = its
+	// default, true). They change speed, not samples: the config hash leaves them out (as it does
+	// batch_size), and results record them.
+	Threads  int   `yaml:"threads" json:"threads,omitempty"`
+	Spinning *bool `yaml:"spinning" json:"spinning,omitempty"`
 }
 
 // SeededModel is a test decoder with seeded random weights, as `acoer-bench build-model --seed SEED
@@ -592,6 +598,9 @@ func (v *validator) check(c *Config) {
 		default:
 			v.fail(v.line("models", i, "provider"), "model %q: provider %q: want cpu, cuda or auto", m.Name, m.Provider)
 		}
+		if m.Threads < 0 {
+			v.fail(v.line("models", i, "threads"), "model %q: threads: want 0 (ONNX Runtime's default) or a positive thread count, got %d", m.Name, m.Threads)
+		}
 		if !m.Chat && (m.System != "" || m.EnableThinking != nil) {
 			v.fail(v.line("models", i, "system"), "model %q: system / enable_thinking need chat: true", m.Name)
 		}
@@ -796,8 +805,8 @@ type identity struct {
 }
 
 // Hash is the sha256 of the config's sample-relevant content (gates and baseline excluded, paths
-// excluded: model and dataset files are identified by their sha256 in the manifest; batch size excluded:
-// it does not change results; a decoding's preset name excluded: the settings it gives count; budgets,
+// excluded: model and dataset files are identified by their sha256 in the manifest; batch size and a
+// model's threads and spinning excluded: they do not change results; a decoding's preset name excluded: the settings it gives count; budgets,
 // strict_think and reflection_markers excluded: they change how samples are analysed, not the samples).
 func (c *Config) Hash() string {
 	id := identity{Seed: c.Seed}
@@ -807,7 +816,8 @@ func (c *Config) Hash() string {
 		id.Decoding = append(id.Decoding, d)
 	}
 	for _, m := range c.Models {
-		m.Path, m.Seeded = "", nil // how a missing directory gets built is not the model: its files' sha256 is
+		m.Path, m.Seeded = "", nil     // how a missing directory gets built is not the model: its files' sha256 is
+		m.Threads, m.Spinning = 0, nil // speed, not samples
 		id.Models = append(id.Models, m)
 	}
 	for _, d := range c.Datasets {
@@ -825,6 +835,7 @@ func (c *Config) TaskHash(model, dataset, decoding string) string {
 	d, _ := c.Dataset(dataset)
 	dec, _ := c.DecodingByName(decoding)
 	m.Path, m.Seeded, d.Path, dec.BatchSize, dec.Preset = "", nil, "", 0, ""
+	m.Threads, m.Spinning = 0, nil
 	b, _ := json.Marshal(struct {
 		Seed uint64
 		M    ModelSpec

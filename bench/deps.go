@@ -61,6 +61,28 @@ type ModelInfo struct {
 	// Warnings are disagreements in the model directory that did not stop the run (a tokenizer whose
 	// special tokens disagree with the config's BOS/EOS ids, ...).
 	Warnings []string `json:"warnings,omitempty"`
+	// KVCache says where the KV cache lived (runner.Info.KVCache).
+	KVCache string `json:"kv_cache,omitempty"`
+	// IntraOpThreads and Spinning are the session's intra-op settings (0 / nil: ONNX Runtime's defaults).
+	IntraOpThreads int   `json:"intra_op_threads,omitempty"`
+	Spinning       *bool `json:"intra_op_spinning,omitempty"`
+	// CUDA is what a CUDA session ran on (nil on the CPU).
+	CUDA *CUDAProv `json:"cuda,omitempty"`
+}
+
+// CUDAProv is the GPU side of a model's provenance (runner.CUDAInfo).
+type CUDAProv struct {
+	GPU               string `json:"gpu,omitempty"`
+	ComputeCapability string `json:"compute_capability,omitempty"`
+	VisibleDevices    string `json:"cuda_visible_devices,omitempty"`
+	DriverRelease     string `json:"driver_release,omitempty"`
+	DriverCUDA        string `json:"driver_cuda,omitempty"`
+	// UseTF32 is the CUDA provider option use_tf32 (false: float32 MatMuls in full float32).
+	UseTF32      bool     `json:"use_tf32"`
+	Placement    string   `json:"placement,omitempty"`
+	ComputeOnCPU []string `json:"compute_on_cpu,omitempty"`
+	// SignalHandlersRestored are the signal handlers the CUDA libraries replaced, put back to Go's.
+	SignalHandlersRestored []string `json:"signal_handlers_restored,omitempty"`
 }
 
 // GraphLabel names the graph file a model ran, for reports: its path in the model directory (model.onnx

@@ -45,6 +45,10 @@ func WritePerf(w io.Writer, r *runner.PerfReport, format, revision string) error
 	}
 	head := fmt.Sprintf("%s on %s (ONNX Runtime %s, %d CPUs %s/%s, revision %s; KV cache: %s); %d warm-up + %d timed runs each, prompts of random ids (seed %d)",
 		r.Model, r.Provider, r.ORT, r.Host.CPUs, r.Host.OS, r.Host.Arch, revision, r.KVCache, r.Warmup, r.Repeat, r.Seed)
+	if c := r.CUDA; c != nil {
+		head += fmt.Sprintf("; GPU %s (compute capability %s), NVIDIA driver %s (CUDA %s), use_tf32 %v, CUDA_VISIBLE_DEVICES=%q; placement: %s",
+			c.GPU, c.ComputeCapability, c.DriverRelease, c.DriverCUDA, c.UseTF32, c.VisibleDevices, c.Placement)
+	}
 	weights := fmt.Sprintf("weights %s MB, of which a decode step reads %s MB (embedding tables are gathered one row per token)",
 		mb(r.WeightBytes), mb(r.StreamedBytes))
 	if r.BandwidthGBs > 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/acoer/acoer-bench/runner/ort"
@@ -19,6 +20,9 @@ type Options struct {
 	ORTLib string
 	// IntraOpThreads sets ONNX Runtime's intra-op thread count (0 = its default).
 	IntraOpThreads int
+	// Spinning, when set, says whether intra-op threads spin while they wait for work
+	// (session.intra_op.allow_spinning; nil = ONNX Runtime's default, spinning).
+	Spinning *bool
 	// Overflow is what Generate does when prompt + max new tokens exceed the context: OverflowError
 	// (default) or OverflowTruncate.
 	Overflow string
@@ -101,7 +105,13 @@ type Info struct {
 	GenAIShareBuffer bool `json:"genai_past_present_share_buffer,omitempty"`
 	// KVCache says where the KV cache lived and how it was bound (device or host, shared past/present
 	// buffer or separate).
-	KVCache  string            `json:"kv_cache,omitempty"`
+	KVCache string `json:"kv_cache,omitempty"`
+	// IntraOpThreads and Spinning are the session's intra-op settings as given (0 / nil: ONNX
+	// Runtime's defaults: one thread per core, spinning).
+	IntraOpThreads int   `json:"intra_op_threads,omitempty"`
+	Spinning       *bool `json:"intra_op_spinning,omitempty"`
+	// CUDA describes the GPU a CUDA session runs on (nil on the CPU).
+	CUDA     *CUDAInfo         `json:"cuda,omitempty"`
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Warnings are disagreements found in the directory that do not stop the model (a tokenizer whose
 	// special tokens disagree with the config's BOS/EOS ids, context lengths that differ, ...).
@@ -146,23 +156,19 @@ func Open(dir string, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// openSession creates the session on the requested provider.
+// openSession creates the session on the requested provider. On CUDA (asked for, or chosen by auto
+// once the process's CUDA self-test has passed) Go's signal handlers are restored after the session is
+// created and after each step (ort.GuardSignals), and where the nodes were placed is read back: a
+// decoder op left on the CPU is a warning.
 func (m *Model) openSession(opts Options) error {
 	provider := opts.Provider
 	if provider == "" {
 		provider = ProviderAuto
 	}
+	m.info.IntraOpThreads, m.info.Spinning = opts.IntraOpThreads, opts.Spinning
 	if provider == ProviderCUDA || provider == ProviderAuto {
-		so, how, err := cudaSessionOptions(opts)
+		how, err := m.openCUDA(opts, provider == ProviderAuto)
 		if err == nil {
-			m.st, err = m.newEngine(so, opts)
-			so.Destroy()
-			if err != nil {
-				err = fmt.Errorf("provider cuda (%s): creating the session failed: %w; %s", how, err, ort.CUDAInstallHint)
-			}
-		}
-		if err == nil {
-			m.info.Provider, m.info.ProviderNote = ProviderCUDA, how
 			if provider == ProviderAuto {
 				fmt.Fprintf(opts.Log, "acoer-bench: provider auto: using cuda (%s)\n", how)
 			}
@@ -173,8 +179,13 @@ func (m *Model) openSession(opts Options) error {
 		}
 		m.info.ProviderNote = "auto: cuda unavailable: " + err.Error()
 		why := err.Error()
-		if errors.Is(err, ort.ErrCUDAMissing) {
+		switch {
+		case errors.Is(err, ort.ErrCUDAMissing):
 			why = "CUDA provider libraries not installed: `make setup-cuda`; details: `acoer-bench doctor`"
+		case errors.Is(err, ErrNoCUDADevice):
+			why = "no CUDA device: NVIDIA " + ort.DriverInfo().Summary()
+		case errors.Is(err, ort.ErrCUDALibsMissing):
+			why = "the CUDA 13 libraries the plugin links are not found (" + strings.Join(ort.MissingCUDALibs(), ", ") + "); details: `acoer-bench doctor`"
 		}
 		fmt.Fprintf(opts.Log, "acoer-bench: provider auto: using cpu (cuda unavailable: %s)\n", why)
 	}
@@ -189,6 +200,43 @@ func (m *Model) openSession(opts Options) error {
 	}
 	m.info.Provider = ProviderCPU
 	return nil
+}
+
+// openCUDA creates the session on CUDA and records what it runs on. For auto, the process's CUDA
+// self-test (CUDASelfTestOnce) must pass first: a provider that starts but computes wrong numbers is not
+// picked.
+func (m *Model) openCUDA(opts Options, auto bool) (string, error) {
+	so, how, err := cudaSessionOptions(opts)
+	if err != nil {
+		return "", err
+	}
+	defer so.Destroy()
+	if auto {
+		if st := CUDASelfTestOnce(opts); !st.OK {
+			return "", fmt.Errorf("the CUDA self-test failed: %s", st.Error)
+		}
+	}
+	warn := CUDAContractWarnings(m.contract)
+	ort.GuardSignals("creating a CUDA session", func() { m.st, err = m.newEngine(so, opts) })
+	if err != nil {
+		return "", fmt.Errorf("provider cuda (%s): creating the session failed: %s (details: `acoer-bench doctor`)", how, ShortORTError(err))
+	}
+	ci := newCUDAInfo()
+	if p, perr := sessionPlacement(engineSession(m.st), "CUDAExecutionProvider"); perr == nil {
+		ci.Placement, ci.ComputeOnCPU = p.String(), p.ComputeOnCPU
+		if len(p.ComputeOnCPU) > 0 {
+			warn = append(warn, fmt.Sprintf("on CUDA, ONNX Runtime placed these decoder ops on the CPU (no CUDA kernel for their types): %v; each costs a device round trip per step (placement: %s)", p.ComputeOnCPU, p.String()))
+		}
+	} else {
+		ci.Placement = "unknown: " + perr.Error()
+	}
+	for _, w := range warn {
+		m.info.Warnings = append(m.info.Warnings, w)
+		fmt.Fprintf(opts.Log, "acoer-bench: warning: %s: %s\n", m.md.Dir, w)
+	}
+	m.st = signalChecked{m.st}
+	m.info.Provider, m.info.ProviderNote, m.info.CUDA = ProviderCUDA, how, ci
+	return how, nil
 }
 
 // engine is a stepper with a session behind it.
@@ -250,7 +298,13 @@ func (m *Model) Info() Info {
 			m.info.ModelSHA256, m.info.DataSHA256, m.info.DataFiles = info.ModelSHA256, info.DataSHA256, info.DataFiles
 		}
 	})
-	return m.info.clone()
+	info := m.info.clone()
+	if info.CUDA != nil {
+		c := *info.CUDA
+		c.SignalHandlersRestored = ort.Restored()
+		info.CUDA = &c
+	}
+	return info
 }
 
 // Warnings are Info().Warnings, without hashing the files.

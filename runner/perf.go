@@ -49,8 +49,10 @@ type PerfReport struct {
 		OS   string `json:"os"`
 		Arch string `json:"arch"`
 	} `json:"host"`
-	Warmup int `json:"warmup"`
-	Repeat int `json:"repeat"`
+	// CUDA is the GPU a CUDA session ran on (its name, driver, use_tf32, node placement; nil on the CPU).
+	CUDA   *CUDAInfo `json:"cuda,omitempty"`
+	Warmup int       `json:"warmup"`
+	Repeat int       `json:"repeat"`
 	Seed   uint64
 	// WeightBytes is the size of the graph's initializers; StreamedBytes what one decode step must read
 	// of them (all but the embedding tables, of which a step reads one row per token).
@@ -124,7 +126,11 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 		}
 	}
 	info := m.Info()
-	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, KVCache: info.KVCache, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed}
+	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, KVCache: info.KVCache, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed, CUDA: info.CUDA}
+	if info.CUDA != nil {
+		// The measured bandwidth is the host's: it bounds nothing about a step on the GPU.
+		opt.SkipBandwidth = true
+	}
 	r.Host.CPUs, r.Host.OS, r.Host.Arch = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH
 	if g, err := readGraphFile(m.md.ModelFile); err == nil {
 		r.WeightBytes, r.StreamedBytes = g.WeightBytes, g.WeightBytes-g.GatheredBytes

@@ -40,7 +40,7 @@ const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tok
 // the harness itself).
 func cmdBuildModel(ctx context.Context, e env) error {
 	fs := newFlags("build-model",
-		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16 | --genai [--int4]]",
+		"--out DIR (--llama2c CKPT --llama2c-tokenizer TOK | --seed N [--preset tiny|small|medium|large] [--tokenizer DIR_OR_JSON] [--eos-bias X]) [--kv-float16 | --genai [--int4]]",
 		buildModelExamples, e.stderr)
 	out := fs.String("out", "", "model directory to write (required)")
 	ckpt := fs.String("llama2c", "", "llama2.c checkpoint (legacy format) to convert")

@@ -41,8 +41,10 @@ func cmdInspect(ctx context.Context, e env) error {
 		if jerr := enc.Encode(struct {
 			Contract runner.Contract `json:"contract"`
 			Info     runner.Info     `json:"info"`
-			Error    string          `json:"error,omitempty"`
-		}{c, info, problem}); jerr != nil {
+			// CUDAWarnings are what the graph would do on CUDA (runner.CUDAContractWarnings).
+			CUDAWarnings []string `json:"cuda_warnings,omitempty"`
+			Error        string   `json:"error,omitempty"`
+		}{c, info, runner.CUDAContractWarnings(c), problem}); jerr != nil {
 			return jerr
 		}
 	} else {
@@ -142,6 +144,9 @@ func printInspect(w io.Writer, c runner.Contract, info runner.Info) {
 		for _, x := range info.Warnings {
 			fmt.Fprintf(w, "  %s\n", x)
 		}
+	}
+	for _, x := range runner.CUDAContractWarnings(c) {
+		fmt.Fprintf(w, "on CUDA      warning: %s\n", x)
 	}
 	if len(info.Metadata) > 0 {
 		fmt.Fprintln(w, "metadata:")

@@ -62,10 +62,10 @@ func buildSeeded(dir string, s bench.SeededModel) error {
 	return onnxbuild.WriteSeededModelDir(dir, cfg, s.Seed, float32(s.EOSBias), onnxbuild.DirOptions{})
 }
 
-// modelOptions are the runner options of a config's model entry: its provider, and its eos_token_id
-// when set (replacing the model directory's EOS ids).
+// modelOptions are the runner options of a config's model entry: its provider, variant, intra-op
+// threads and spinning, and its eos_token_id when set (replacing the model directory's EOS ids).
 func modelOptions(m bench.ModelSpec, w runWiring) runner.Options {
-	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log, Variant: m.Variant}
+	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log, Variant: m.Variant, IntraOpThreads: m.Threads, Spinning: m.Spinning}
 	if len(m.EOSTokenID) > 0 {
 		o.EOSIDs, o.EOSFrom = m.EOSTokenID, "the benchmark config's eos_token_id"
 	}
@@ -115,7 +115,13 @@ func benchModelInfo(i runner.Info) bench.ModelInfo {
 	mi := bench.ModelInfo{Path: i.ModelDir, Layout: i.Layout, Variant: i.Variant, Graph: relGraph(i.ModelDir, i.ModelFile),
 		SHA256: i.ModelSHA256, DataSHA256: i.DataSHA256, Tokenizer: i.TokenizerFile,
 		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength, BOSRule: i.BOSRule,
-		EOSIDs: i.EOSIDs, EOSFrom: i.EOSFrom, MaskedIDs: i.MaskedIDs, Warnings: i.Warnings}
+		EOSIDs: i.EOSIDs, EOSFrom: i.EOSFrom, MaskedIDs: i.MaskedIDs, Warnings: i.Warnings,
+		KVCache: i.KVCache, IntraOpThreads: i.IntraOpThreads, Spinning: i.Spinning}
+	if c := i.CUDA; c != nil {
+		mi.CUDA = &bench.CUDAProv{GPU: c.GPU, ComputeCapability: c.ComputeCapability, VisibleDevices: c.VisibleDevices,
+			DriverRelease: c.DriverRelease, DriverCUDA: c.DriverCUDA, UseTF32: c.UseTF32, Placement: c.Placement,
+			ComputeOnCPU: c.ComputeOnCPU, SignalHandlersRestored: c.SignalHandlersRestored}
+	}
 	for _, f := range i.DataFiles {
 		if mi.DataFiles == nil {
 			mi.DataFiles = map[string]string{}

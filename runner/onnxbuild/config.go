@@ -133,6 +133,8 @@ func (c LlamaConfig) Validate() error {
 //	tiny:   dim 64,  hidden 172,  2 layers, 4 heads / 2 kv heads, 2048 positions
 //	small:  dim 256, hidden 688,  4 layers, 8 heads / 4 kv heads, 4096 positions
 //	medium: dim 512, hidden 1376, 8 layers, 8 heads / 4 kv heads, 4096 positions
+//	large:  dim 2048, hidden 5632, 16 layers, 16 heads / 4 kv heads (head dim 128), 4096 positions:
+//	        0.7 billion parameters (2.9 GB float32) with the byte tokenizer, for GPU measurements
 func Preset(name string, vocab int) (LlamaConfig, error) {
 	c := LlamaConfig{VocabSize: vocab, RopeTheta: 10000, NormEps: 1e-5, BOSTokenID: 1, EOSTokenIDs: []int{2}}
 	switch name {
@@ -142,11 +144,13 @@ func Preset(name string, vocab int) (LlamaConfig, error) {
 		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 256, 688, 4, 8, 4, 4096
 	case "medium":
 		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 512, 1376, 8, 8, 4, 4096
+	case "large":
+		c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KVHeads, c.MaxSeqLen = 2048, 5632, 16, 16, 4, 4096
 	default:
-		return LlamaConfig{}, fmt.Errorf("onnxbuild: unknown preset %q (want tiny, small or medium)", name)
+		return LlamaConfig{}, fmt.Errorf("onnxbuild: unknown preset %q (want tiny, small, medium or large)", name)
 	}
 	return c, nil
 }
 
 // Presets lists the names Preset accepts.
-func Presets() []string { return []string{"tiny", "small", "medium"} }
+func Presets() []string { return []string{"tiny", "small", "medium", "large"} }

@@ -35,8 +35,10 @@ func CUDAProviderPaths() (cuda, shared string) {
 	return filepath.Join(dir, CUDAProviderLib), filepath.Join(dir, SharedProviderLib)
 }
 
-// CUDAInstallHint says how to get CUDA working.
-const CUDAInstallHint = "run `make setup-cuda` (CUDA 13 provider plugins for ONNX Runtime " + Version + "), make the CUDA 13 runtime libraries (libcudart, libcublas, libcublasLt, libcufft, libcudnn 9) findable through LD_LIBRARY_PATH, or pass --ort-lib / set " + EnvVar + " to an ONNX Runtime GPU build"
+// CUDAInstallHint says how to get CUDA working: the plugin (`make setup-cuda`) links the CUDA 13 runtime
+// libraries listed in CUDANeeded (readelf -d on it) and needs a driver of release 580 or newer; it does
+// not link cuDNN or cuFFT.
+const CUDAInstallHint = "run `make setup-cuda` (the CUDA 13 provider plugin for ONNX Runtime " + Version + "), make the CUDA 13 runtime libraries it links (libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10) findable through LD_LIBRARY_PATH (pip: nvidia-cuda-runtime, nvidia-cublas, nvidia-curand; or a CUDA 13 toolkit's lib64), install an NVIDIA driver of release 580 or newer (libcuda.so.1), and check with `acoer-bench doctor`; or pass --ort-lib / set " + EnvVar + " to an ONNX Runtime GPU build"
 
 // RegisterCUDA registers the CUDA provider plugin library with the environment, once per process (later
 // calls return the first result). Init must have been called. A missing library is ErrCUDAMissing.
@@ -61,7 +63,9 @@ func RegisterCUDA() error {
 		cudaState.err = fmt.Errorf("%w: %s not found; %s", ErrCUDAMissing, strings.Join(missing, ", "), CUDAInstallHint)
 		return cudaState.err
 	}
-	if err := ortgo.RegisterExecutionProviderLibrary(CUDARegistrationName, cuda); err != nil {
+	var err error
+	GuardSignals("registering the CUDA plugin", func() { err = ortgo.RegisterExecutionProviderLibrary(CUDARegistrationName, cuda) })
+	if err != nil {
 		cudaState.err = fmt.Errorf("registering %s as a plugin execution provider: %w", cuda, err)
 	}
 	return cudaState.err
