@@ -116,13 +116,10 @@ clean:
 distclean: clean
 	rm -rf .deps .cache
 
-## run-default: build the default config's two seeded test models (once), then run the embedded default
-## benchmarks.yaml into results/default (report: results/default/report.html). The models have random
-## weights: this shows the harness working end to end, not a model's reasoning.
-DEFAULT_MODELS := $(CACHE)/models
+## run-default: run the default benchmarks.yaml into results/default (report: results/default/report.html);
+## its two seeded test models are built into .cache/models on first use (its `seeded:` keys). The models
+## have random weights: this shows the harness working end to end, not a model's reasoning.
 run-default: setup
-	@[ -f $(DEFAULT_MODELS)/baseline/model.onnx ] || $(BIN) build-model --out $(DEFAULT_MODELS)/baseline --seed 7 --preset tiny
-	@[ -f $(DEFAULT_MODELS)/candidate/model.onnx ] || $(BIN) build-model --out $(DEFAULT_MODELS)/candidate --seed 7 --preset tiny --eos-bias 3
 	$(BIN) run --config benchmarks.yaml --out results/default
 	$(BIN) gate --results results/default || echo "(a gate failed: see above)"
 	@echo "report: results/default/report.html (and report.md, results.json)"
@@ -153,6 +150,16 @@ goldens: testdata
 	@command -v npm >/dev/null || { echo "npm is needed for make goldens: apt-get install -y npm" >&2; exit 2; }
 	cd runner/tokenizer/testdata && npm install --no-audit --no-fund --loglevel=error
 	node runner/tokenizer/testdata/goldens.js
+
+## goldens-tjs: regenerate runner/testdata/tjs/*.jsonl, the transformers.js reference ids of runner's
+## tests (npm @huggingface/transformers 4.3.2 on onnxruntime-node 1.30.0, installed into the git-ignored
+## runner/testdata/tjs/node_modules; a reference, never a runtime dependency). Needs Node/npm, Go and
+## ../shared/models/genai-tiny-llama-fp16.
+.PHONY: goldens-tjs
+goldens-tjs:
+	@command -v npm >/dev/null || { echo "npm is needed for make goldens-tjs: apt-get install -y npm" >&2; exit 2; }
+	cd runner/testdata/tjs && npm install --no-audit --no-fund --loglevel=error
+	node runner/testdata/tjs/goldens.mjs
 
 ## gpu-check: on a GPU machine (after `make setup-cuda`, with the CUDA 13 libraries findable), run doctor,
 ## the CUDA tests and perf at batch 1/8/32 on seeded medium and large models, and write one report

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/acoer/acoer-bench/metrics"
+	"github.com/acoer/acoer-bench/runner"
 	"github.com/acoer/acoer-bench/runner/tokenizer"
 )
 
@@ -48,23 +49,6 @@ func completionText(tok TextDecoder, prompt []int, promptText string, completion
 		return whole[len(promptText):]
 	}
 	return tok.Decode(completion, true)
-}
-
-// cutAtStop cuts text after its earliest stop string, as the runner does.
-func cutAtStop(text string, stops []string) string {
-	best := -1
-	for _, s := range stops {
-		if s == "" {
-			continue
-		}
-		if k := strings.Index(text, s); k >= 0 && (best < 0 || k+len(s) < best) {
-			best = k + len(s)
-		}
-	}
-	if best < 0 {
-		return text
-	}
-	return text[:best]
 }
 
 // tokenText is one sample's ids with the text they decode to, for cutting the completion at a token
@@ -377,7 +361,7 @@ func (a *analyzer) budgetCurve(t *TaskResult, k TaskKey, d DatasetSpec, dec Deco
 	stops := taskStops(dec, d)
 	verdictAt := func(i, b int) bool {
 		regraded.Add(1)
-		text := cutAtStop(texts[i].prefix(b), stops)
+		text := runner.CutAtStop(texts[i].prefix(b), stops)
 		return a.strictCorrect(a.grade(d.Grader, text, s[i].Gold))
 	}
 	// Grade every (sample, budget) pair once, in parallel; BudgetCurve reads the table.
@@ -456,7 +440,7 @@ func (a *analyzer) tokenTexts(k TaskKey, d DatasetSpec, dec DecodingSpec, s []Sa
 	parallelFor(len(s), func(i int) {
 		x := s[i]
 		texts[i] = newTokenText(tr.dec, x.PromptIDs, x.CompletionIDs, pieces)
-		if cutAtStop(texts[i].full, stops) != x.Completion {
+		if runner.CutAtStop(texts[i].full, stops) != x.Completion {
 			if bad.Add(1) == 1 {
 				firstBad.Store(int64(i))
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/acoer/acoer-bench/metrics"
+	"github.com/acoer/acoer-bench/runner"
 	"github.com/acoer/acoer-bench/runner/tokenizer"
 )
 
@@ -125,8 +126,8 @@ func TestTokenTextPositions(t *testing.T) {
 			}
 		}
 	}
-	if got := cutAtStop("a STOP b STOP", []string{"STOP", "", "b"}); got != "a STOP" {
-		t.Errorf("cutAtStop = %q", got)
+	if got := runner.CutAtStop("a STOP b STOP", []string{"STOP", "", "b"}); got != "a STOP" {
+		t.Errorf("CutAtStop = %q", got)
 	}
 }
 

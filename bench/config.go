@@ -58,6 +58,11 @@ type ModelSpec struct {
 	Name string `yaml:"name" json:"name"`
 	// Path is the model directory (model.onnx, tokenizer.json, ...), absolute after loading.
 	Path string `yaml:"path" json:"path"`
+	// Variant picks the decoder graph among the directory's variants (transformers.js's
+	// onnx/model_<variant>.onnx: fp16, q4, q4f16, int8, uint8, quantized or q8, bnb4, ...; fp32 or unset:
+	// the plain model.onnx). It is part of each task's identity: another variant's samples are other
+	// samples.
+	Variant string `yaml:"variant" json:"variant,omitempty"`
 	// Provider is cpu, cuda or auto (default auto).
 	Provider string `yaml:"provider" json:"provider,omitempty"`
 	// Chat renders the prompt through the tokenizer's chat template.
@@ -76,6 +81,18 @@ type ModelSpec struct {
 	// batch_size), and results record them.
 	Threads  int   `yaml:"threads" json:"threads,omitempty"`
 	Spinning *bool `yaml:"spinning" json:"spinning,omitempty"`
+	// Seeded, when set, says how to build this model when its directory does not exist: a test decoder
+	// with seeded random weights (the embedded default's two models). run builds it there on first use
+	// and says so; a model without it whose directory is missing is an error.
+	Seeded *SeededModel `yaml:"seeded" json:"seeded,omitempty"`
+}
+
+// SeededModel is a test decoder with seeded random weights, as `acoer-bench build-model --seed SEED
+// --preset PRESET --eos-bias EOS_BIAS` builds it: it shows the harness working, it does not reason.
+type SeededModel struct {
+	Preset  string  `yaml:"preset" json:"preset"`
+	Seed    int64   `yaml:"seed" json:"seed"`
+	EOSBias float64 `yaml:"eos_bias" json:"eos_bias,omitempty"`
 }
 
 // TokenIDs is a token id or a list of them (YAML: 2 or [2, 32000]).
@@ -587,6 +604,14 @@ func (v *validator) check(c *Config) {
 		if !m.Chat && (m.System != "" || m.EnableThinking != nil) {
 			v.fail(v.line("models", i, "system"), "model %q: system / enable_thinking need chat: true", m.Name)
 		}
+		if sm := m.Seeded; sm != nil {
+			switch {
+			case sm.Preset == "":
+				v.fail(v.line("models", i, "seeded"), "model %q: seeded needs a preset (tiny, small or medium)", m.Name)
+			case sm.Seed < 0:
+				v.fail(v.line("models", i, "seeded", "seed"), "model %q: seeded.seed must be >= 0", m.Name)
+			}
+		}
 	}
 	seenD := map[string]int{}
 	for i, d := range c.Datasets {
@@ -791,7 +816,7 @@ func (c *Config) Hash() string {
 		id.Decoding = append(id.Decoding, d)
 	}
 	for _, m := range c.Models {
-		m.Path = ""
+		m.Path, m.Seeded = "", nil // how a missing directory gets built is not the model: its files' sha256 is
 		m.Threads, m.Spinning = 0, nil // speed, not samples
 		id.Models = append(id.Models, m)
 	}
@@ -809,7 +834,7 @@ func (c *Config) TaskHash(model, dataset, decoding string) string {
 	m, _ := c.Model(model)
 	d, _ := c.Dataset(dataset)
 	dec, _ := c.DecodingByName(decoding)
-	m.Path, d.Path, dec.BatchSize, dec.Preset = "", "", 0, ""
+	m.Path, m.Seeded, d.Path, dec.BatchSize, dec.Preset = "", nil, "", 0, ""
 	m.Threads, m.Spinning = 0, nil
 	b, _ := json.Marshal(struct {
 		Seed uint64

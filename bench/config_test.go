@@ -28,6 +28,28 @@ func TestConfigEOSTokenID(t *testing.T) {
 	}
 }
 
+// A model entry's variant is part of its samples' identity; its seeded key (how a missing directory is
+// built) is not, like its path; a seeded key without a preset is an error with its line.
+func TestConfigVariantAndSeeded(t *testing.T) {
+	const tail = "datasets: [{name: g, kind: gsm8k}]\n"
+	plain := mustConfig(t, "models: [{name: m, path: x}]\n"+tail)
+	q4 := mustConfig(t, "models: [{name: m, path: x, variant: q4}]\n"+tail)
+	seeded := mustConfig(t, "models: [{name: m, path: y, seeded: {preset: tiny, seed: 7, eos_bias: 3}}]\n"+tail)
+	if q4.Models[0].Variant != "q4" || !reflect.DeepEqual(seeded.Models[0].Seeded, &SeededModel{Preset: "tiny", Seed: 7, EOSBias: 3}) {
+		t.Fatalf("%+v %+v", q4.Models[0], seeded.Models[0])
+	}
+	if plain.Hash() == q4.Hash() || plain.TaskHash("m", "g", "greedy") == q4.TaskHash("m", "g", "greedy") {
+		t.Error("variant does not change the sample identity")
+	}
+	if plain.Hash() != seeded.Hash() || plain.TaskHash("m", "g", "greedy") != seeded.TaskHash("m", "g", "greedy") {
+		t.Error("seeded (how a missing directory is built) changes the sample identity")
+	}
+	_, err := ParseConfig([]byte("models:\n  - name: m\n    path: x\n    seeded: {seed: 7}\n"+tail), "c.yaml", "/d")
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:4: model \"m\": seeded needs a preset") {
+		t.Errorf("seeded without preset: %v", err)
+	}
+}
+
 func TestConfigDefaultsAndPaths(t *testing.T) {
 	cfg := mustConfig(t, testConfig)
 	if cfg.Models[0].Path != "/cfgdir/models/baseline" || cfg.Datasets[1].Path != "/cfgdir/data/beta.jsonl" {

@@ -20,6 +20,16 @@ var (
 // DefaultProblemsPath is where the default config's problem sample lives, relative to the repository root.
 const DefaultProblemsPath = "bench/defaults/problems.jsonl"
 
+// DefaultModelsDir is where the embedded default's seeded models are built when no checkout holds them:
+// acoer-bench/models in the user cache directory ($XDG_CACHE_HOME, else ~/.cache, on Linux).
+func DefaultModelsDir() (string, error) {
+	c, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(c, "acoer-bench", "models"), nil
+}
+
 // DefaultConfigYAML returns the embedded default config.
 func DefaultConfigYAML() []byte { return append([]byte(nil), defaultConfigYAML...) }
 
@@ -29,11 +39,26 @@ func DefaultProblemsJSONL() []byte { return append([]byte(nil), defaultProblemsJ
 // LoadDefaultConfig parses the embedded default with relative paths resolved against baseDir (the
 // current directory: the repository root when run from a checkout). When the problem sample is not
 // found there, it is written under outDir/defaults/ and the config points at that copy, so the default
-// runs from any directory (its models still have to be built: see `make run-default`).
+// runs from any directory. Its seeded models are those under baseDir when they are there (a checkout
+// where they were built), else DefaultModelsDir()/NAME, where run builds them on first use.
 func LoadDefaultConfig(baseDir, outDir string) (*Config, error) {
 	cfg, err := ParseConfig(defaultConfigYAML, "benchmarks.yaml (embedded default)", baseDir)
 	if err != nil {
 		return nil, err
+	}
+	for i := range cfg.Models {
+		m := &cfg.Models[i]
+		if m.Seeded == nil {
+			continue
+		}
+		if _, err := os.Stat(m.Path); err == nil {
+			continue
+		}
+		cache, err := DefaultModelsDir()
+		if err != nil {
+			cache = filepath.Join(outDir, "defaults", "models")
+		}
+		m.Path = filepath.Join(cache, m.Name)
 	}
 	for i := range cfg.Datasets {
 		d := &cfg.Datasets[i]

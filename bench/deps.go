@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/acoer/acoer-bench/datasets"
@@ -33,11 +34,18 @@ type ChatOptions struct {
 
 // ModelInfo is a model's provenance.
 type ModelInfo struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-	// DataSHA256 identifies the external weight files the graph reads; "" when it has none.
+	Path string `json:"path"`
+	// Layout is the model directory's layout (standard, onnxruntime-genai, transformers.js,
+	// optimum-merged, optimum-split), Variant the graph variant the config picked ("" = the plain file)
+	// and Graph the decoder graph file used, relative to Path (onnx/model_q4.onnx); SHA256 is its sha256.
+	Layout  string `json:"layout,omitempty"`
+	Variant string `json:"variant,omitempty"`
+	Graph   string `json:"graph,omitempty"`
+	SHA256  string `json:"sha256"`
+	// DataSHA256 identifies every other file the model reads (external weights, a split pair's
+	// first-step graph); "" when there is none.
 	DataSHA256 string `json:"data_sha256,omitempty"`
-	// DataFiles maps each external weight file (its location as the graph names it) to its sha256.
+	// DataFiles maps each of those files (its path relative to the model directory) to its sha256.
 	DataFiles     map[string]string `json:"data_files,omitempty"`
 	Tokenizer     string            `json:"tokenizer,omitempty"`
 	ORTVersion    string            `json:"ort_version,omitempty"`
@@ -77,6 +85,31 @@ type CUDAProv struct {
 	SignalHandlersRestored []string `json:"signal_handlers_restored,omitempty"`
 }
 
+// GraphLabel names the graph file a model ran, for reports: its path in the model directory (model.onnx
+// when not recorded).
+func (m ModelInfo) GraphLabel() string {
+	if m.Graph == "" {
+		return "model.onnx"
+	}
+	return m.Graph
+}
+
+// LayoutNote is "; LAYOUT layout, variant V" for a model directory that is not in the standard layout
+// or ran a variant, else "".
+func (m ModelInfo) LayoutNote() string {
+	var parts []string
+	if m.Layout != "" && m.Layout != "standard" {
+		parts = append(parts, m.Layout+" layout")
+	}
+	if m.Variant != "" {
+		parts = append(parts, "variant "+m.Variant)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
+}
+
 // CheckedModel is what Deps.Check found in a model directory without loading its weights.
 type CheckedModel interface {
 	// EncodePrompt is Generator.EncodePrompt.
@@ -110,6 +143,9 @@ type Deps struct {
 	// for every model of the plan before anything is written, and encodes each dataset's first and
 	// longest prompt with the result to check the context length.
 	Check func(m ModelSpec) (CheckedModel, error)
+	// BuildSeeded, when set, builds a config's seeded test model (ModelSpec.Seeded) into the directory
+	// path; Run calls it before anything else for each planned seeded model whose directory is missing.
+	BuildSeeded func(path string, m SeededModel) error
 	// Problems loads a dataset's problems (all of them, in file order).
 	Problems func(d DatasetSpec) ([]datasets.Problem, DatasetInfo, error)
 	// Render applies a prompt template (datasets.Template(name).Render).

@@ -51,7 +51,7 @@ ul.prov li{margin:.15em 0;font-size:13px}
 <h2>Provenance</h2>
 <ul class="prov">
 <li>git revision <code>{{.Prov.Revision}}</code>, config sha256 <code>{{.Prov.ConfigHash}}</code>, seed {{.Prov.Seed}}{{if .Prov.Host}}, host {{.Prov.Host}}{{end}}{{if .Prov.CreatedAt}}, {{.Prov.CreatedAt}}{{end}}</li>
-{{range $n, $m := .Prov.Models}}<li>model {{$n}}: <code>{{$m.Path}}</code>, model.onnx sha256 <code>{{$m.SHA256}}</code>, provider {{$m.Provider}}, ONNX Runtime {{$m.ORTVersion}}, tokenizer <code>{{$m.Tokenizer}}</code>, chat {{$m.Chat}}</li>
+{{range $n, $m := .Prov.Models}}<li>model {{$n}}: <code>{{$m.Path}}</code>, {{$m.GraphLabel}} sha256 <code>{{$m.SHA256}}</code>{{$m.LayoutNote}}, provider {{$m.Provider}}, ONNX Runtime {{$m.ORTVersion}}, tokenizer <code>{{$m.Tokenizer}}</code>, chat {{$m.Chat}}</li>
 {{end}}{{range $n, $d := .Prov.Datasets}}<li>dataset {{$n}}: {{$d.Kind}}, template {{$d.Template}}, grader {{$d.Grader}}, sha256 <code>{{$d.SHA256}}</code>, {{$d.Count}} problems</li>
 {{end}}{{range .Prov.Decoding}}<li>decoding {{.Name}}{{if .Preset}} (preset {{.Preset}}){{end}}: temperature {{.Temperature}}, top_p {{.TopP}}, top_k {{.TopK}}, samples {{.Samples}}, max_new_tokens {{.MaxNewTokens}}</li>
 {{end}}</ul>

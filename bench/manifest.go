@@ -159,7 +159,11 @@ func (m *Manifest) checkModel(dir, name string, info ModelInfo, force bool) (cha
 			if old.SHA256 == info.SHA256 {
 				return false, fmt.Errorf("%s: %w: model %q: external weights (%s) sha256 %s, recorded %s", dir, ErrConfigChanged, name, changedDataFiles(old, info), short(info.DataSHA256), short(old.DataSHA256))
 			}
-			return false, fmt.Errorf("%s: %w: model %q: model.onnx sha256 %s, recorded %s", dir, ErrConfigChanged, name, short(info.SHA256), short(old.SHA256))
+			graph := info.Graph
+			if graph == "" {
+				graph = "model.onnx"
+			}
+			return false, fmt.Errorf("%s: %w: model %q: %s sha256 %s, recorded %s", dir, ErrConfigChanged, name, graph, short(info.SHA256), short(old.SHA256))
 		}
 		if err := os.RemoveAll(filepath.Join(dir, "samples", name)); err != nil {
 			return false, err

@@ -22,12 +22,18 @@ func WritePerf(w io.Writer, r *runner.PerfReport, format, revision string) error
 		}{revision, r})
 	}
 	mb := func(b int64) string { return num(float64(b)/1e6, 1) }
-	ph := []string{"Prompt tokens", "Prefill tokens/s", "TTFT ms p50", "TTFT ms p90", "Peak RSS MB"}
+	dev := func(b int64) string {
+		if b <= 0 {
+			return noValue
+		}
+		return mb(b)
+	}
+	ph := []string{"Prompt tokens", "Prefill tokens/s", "TTFT ms p50", "TTFT ms p90", "Peak RSS MB", "GPU memory MB"}
 	var pb [][]string
 	for _, p := range r.Prefill {
-		pb = append(pb, []string{strconv.Itoa(p.PromptTokens), num(p.TokensPerSecond, 1), num(p.TTFTP50, 2), num(p.TTFTP90, 2), mb(p.PeakRSS)})
+		pb = append(pb, []string{strconv.Itoa(p.PromptTokens), num(p.TokensPerSecond, 1), num(p.TTFTP50, 2), num(p.TTFTP90, 2), mb(p.PeakRSS), dev(p.DeviceMemory)})
 	}
-	dh := []string{"Batch", "Prompt", "Generated", "Decode tokens/s", "End-to-end tokens/s", "ms/token p50", "ms/token p90", "TTFT ms p50", "Peak RSS MB", "Bandwidth bound"}
+	dh := []string{"Batch", "Prompt", "Generated", "Decode tokens/s", "End-to-end tokens/s", "ms/token p50", "ms/token p90", "TTFT ms p50", "Peak RSS MB", "GPU memory MB", "Bandwidth bound"}
 	var db [][]string
 	for _, d := range r.Decode {
 		bound := noValue
@@ -35,7 +41,7 @@ func WritePerf(w io.Writer, r *runner.PerfReport, format, revision string) error
 			bound = fmt.Sprintf("%s ms (%s%%)", num(d.BoundMs, 2), pct(d.BoundFraction))
 		}
 		db = append(db, []string{strconv.Itoa(d.Batch), strconv.Itoa(d.PromptTokens), strconv.Itoa(d.GenTokens), num(d.TokensPerSecond, 1),
-			num(d.EndToEndTPS, 1), num(d.StepP50, 2), num(d.StepP90, 2), num(d.TTFTP50, 2), mb(d.PeakRSS), bound})
+			num(d.EndToEndTPS, 1), num(d.StepP50, 2), num(d.StepP90, 2), num(d.TTFTP50, 2), mb(d.PeakRSS), dev(d.DeviceMemory), bound})
 	}
 	head := fmt.Sprintf("%s on %s (ONNX Runtime %s, %d CPUs %s/%s, revision %s; KV cache: %s); %d warm-up + %d timed runs each, prompts of random ids (seed %d)",
 		r.Model, r.Provider, r.ORT, r.Host.CPUs, r.Host.OS, r.Host.Arch, revision, r.KVCache, r.Warmup, r.Repeat, r.Seed)

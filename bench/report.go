@@ -302,8 +302,8 @@ func writeMarkdown(w io.Writer, r *Results, title string) error {
 	fmt.Fprintf(&b, "- git revision: `%s`; config sha256: `%s`; seed: %d\n", mdEscape(r.Provenance.Revision), short(r.Provenance.ConfigHash), r.Provenance.Seed)
 	for _, name := range r.Models() {
 		m := r.Provenance.Models[name]
-		fmt.Fprintf(&b, "- model %s: `%s` (model.onnx sha256 `%s`), provider %s, ONNX Runtime %s\n",
-			mdEscape(name), mdEscape(m.Path), short(m.SHA256), mdEscape(m.Provider), mdEscape(m.ORTVersion))
+		fmt.Fprintf(&b, "- model %s: `%s` (%s sha256 `%s`%s), provider %s, ONNX Runtime %s\n",
+			mdEscape(name), mdEscape(m.Path), mdEscape(m.GraphLabel()), short(m.SHA256), mdEscape(m.LayoutNote()), mdEscape(m.Provider), mdEscape(m.ORTVersion))
 	}
 	for _, name := range sortedKeys(r.Provenance.Datasets) {
 		d := r.Provenance.Datasets[name]

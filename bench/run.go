@@ -30,6 +30,36 @@ func interrupted(cause error) error {
 // ErrBadOption marks a run option that does not fit the config (an unknown model or dataset name).
 var ErrBadOption = errors.New("bad option")
 
+// buildSeeded builds each planned seeded model (ModelSpec.Seeded) whose directory is missing, saying so
+// on opt.Warn. A model directory that another run built meanwhile is used as it is.
+func buildSeeded(cfg *Config, models []string, opt RunOptions, deps Deps) error {
+	for _, name := range models {
+		m, _ := cfg.Model(name)
+		if m.Seeded == nil || deps.BuildSeeded == nil {
+			continue
+		}
+		if _, err := os.Stat(m.Path); err == nil || !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		s := m.Seeded
+		if opt.Warn != nil {
+			bias := ""
+			if s.EOSBias != 0 {
+				bias = fmt.Sprintf(", EOS bias %g", s.EOSBias)
+			}
+			fmt.Fprintf(opt.Warn, "model %q: building its seeded test model (preset %s, seed %d%s: random weights, it shows the harness working and does not reason) into %s (first use)\n",
+				name, s.Preset, s.Seed, bias, m.Path)
+		}
+		if err := deps.BuildSeeded(m.Path, *s); err != nil {
+			if _, serr := os.Stat(m.Path); serr == nil {
+				continue // built by a concurrent run (another shard) in the meantime
+			}
+			return fmt.Errorf("model %q: building its seeded test model into %s: %w", name, m.Path, err)
+		}
+	}
+	return nil
+}
+
 // RunSummary says what a run did.
 type RunSummary struct {
 	// Dir is the results directory written (the shard's subdirectory when sharded).
@@ -66,6 +96,9 @@ func Run(ctx context.Context, cfg *Config, opt RunOptions, deps Deps) (*RunSumma
 	}
 	if opt.Out == "" {
 		return nil, errors.New("no output directory")
+	}
+	if err := buildSeeded(cfg, models, opt, deps); err != nil {
+		return nil, err
 	}
 	// Everything that can be checked before the work is checked before anything is written: a broken
 	// second model or an unknown template must not cost the first model's workload, nor leave a

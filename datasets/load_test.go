@@ -200,16 +200,20 @@ func TestRegistry(t *testing.T) {
 		if seen[e.Name] || len(e.SHA256) != 64 || e.Records <= 0 || !validKind(e.Kind) || e.Repo == "" || e.Commit == "" || e.Path == "" {
 			t.Errorf("bad entry %+v", e)
 		}
+		// A full commit hash: a short one can become ambiguous as the repository grows.
+		if len(e.Commit) != 40 || strings.Trim(e.Commit, "0123456789abcdef") != "" {
+			t.Errorf("%s: commit %q is not a full 40-digit hash", e.Name, e.Commit)
+		}
 		seen[e.Name] = true
 		if _, err := Template(e.Template); err != nil {
 			t.Errorf("%s: %v", e.Name, err)
 		}
 	}
 	e, _ := Lookup("gsm8k")
-	if got, want := e.URL(""), "https://raw.githubusercontent.com/openai/grade-school-math/3101c7d5/grade_school_math/data/test.jsonl"; got != want {
+	if got, want := e.URL(""), "https://raw.githubusercontent.com/openai/grade-school-math/3101c7d5072418e28b9008a6636bde82a006892c/grade_school_math/data/test.jsonl"; got != want {
 		t.Errorf("URL = %s, want %s", got, want)
 	}
-	if got := e.URL("http://mirror/x/"); got != "http://mirror/x/openai/grade-school-math/3101c7d5/grade_school_math/data/test.jsonl" {
+	if got := e.URL("http://mirror/x/"); got != "http://mirror/x/openai/grade-school-math/3101c7d5072418e28b9008a6636bde82a006892c/grade_school_math/data/test.jsonl" {
 		t.Errorf("mirror URL = %s", got)
 	}
 	if DefaultTemplate("math") != "deepseek-r1" || DefaultTemplate("my-own") != "raw" {

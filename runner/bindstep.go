@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"unsafe"
 
 	ortgo "github.com/yalue/onnxruntime_go"
@@ -54,9 +55,13 @@ type bindStep struct {
 	inKV      []int // per input: its past tensor, or -1
 	outNames  []*cchar
 	outKV     []int // per output: its present tensor, or -1 (logits)
+	// first is a split pair's first-step graph (Contract.First, no past inputs), run instead of sess for
+	// a step from an empty cache, with its own binding and input names; nil for one-graph layouts.
+	first *firstSession
 
 	shareBuffer bool // use one buffer for past and present (GroupQueryAttention + genai share_buffer)
 	hostMem     bool // the cache lives in host memory (the CPU provider): copies are plain memory moves
+	useCUDART   bool // device copies through cudaMemcpy (see cudaFallback)
 	rowsHint    int
 	maxLen      int // the longest row the current call can reach (share-buffer length)
 
@@ -66,6 +71,14 @@ type bindStep struct {
 	last   []float32
 	copied int64 // cache bytes moved by copyCols (device copies)
 	err    error // the first failed cache operation's (see fail)
+}
+
+// firstSession is the session of a split pair's first-step graph (decoder_model.onnx).
+type firstSession struct {
+	sess    *ortgo.DynamicAdvancedSession
+	cs      cptr
+	binding cptr
+	inNames []*cchar
 }
 
 // cbuf is C memory that grows as needed (ONNX Runtime keeps pointers to it during a run, so it is not
@@ -134,6 +147,24 @@ func newBindStep(modelFile string, c Contract, so *ortgo.SessionOptions, shareBu
 		s.close()
 		return nil, err
 	}
+	if c.First != nil {
+		f := &firstSession{}
+		s.first = f
+		var names []string
+		for _, t := range c.First.Inputs {
+			names = append(names, t.Name)
+			f.inNames = append(f.inNames, cString(t.Name))
+		}
+		if f.sess, err = ortgo.NewDynamicAdvancedSession(c.First.File, names, outNames, so); err != nil {
+			s.close()
+			return nil, fmt.Errorf("%s: %w", c.First.File, err)
+		}
+		f.cs = sessionPtr(f.sess)
+		if f.binding, err = newIOBinding(f.cs); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -160,6 +191,16 @@ func (s *bindStep) prepare(outputs int) error {
 }
 
 func (s *bindStep) close() error {
+	if f := s.first; f != nil {
+		releaseIOBinding(f.binding)
+		for _, n := range f.inNames {
+			cFreeString(n)
+		}
+		if f.sess != nil {
+			f.sess.Destroy()
+		}
+		s.first = nil
+	}
 	releaseIOBinding(s.binding)
 	s.binding = nil
 	releaseValue(s.zeros)
@@ -193,6 +234,39 @@ func (s *bindStep) buf(name string) *cbuf {
 }
 
 func (s *bindStep) begin(slots, maxLen int) { s.rowsHint, s.maxLen = slots, maxLen }
+
+// extraTensor puts an extra input's value (feeds.go) into host memory of its own and makes a tensor
+// over it.
+func (s *bindStep) extraTensor(name string, v extraValue) (cptr, error) {
+	var typ, size int
+	switch v.Type {
+	case "bool":
+		typ, size = onnxTypeBool, 1
+	case "int32":
+		typ, size = onnxTypeInt32, 4
+	case "int64":
+		typ, size = onnxTypeInt64, 8
+	default:
+		return nil, fmt.Errorf("unsupported extra input type %s", v.Type)
+	}
+	n := max(len(v.Bool), len(v.Int))
+	p := s.buf("extra:" + name).ensure(n * size)
+	b := unsafe.Slice((*byte)(p), n*size)
+	for i := range n {
+		switch v.Type {
+		case "bool":
+			b[i] = 0
+			if v.Bool[i] {
+				b[i] = 1
+			}
+		case "int32":
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(int32(v.Int[i])))
+		case "int64":
+			binary.LittleEndian.PutUint64(b[8*i:], uint64(v.Int[i]))
+		}
+	}
+	return tensorOver(s.cpu, p, n*size, v.Shape, typ)
+}
 
 // fail records the first error of a cache operation: the interface's cache operations cannot return
 // one, so the next step does (and every operation until then does nothing).
@@ -326,8 +400,12 @@ func (s *bindStep) copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int) {
 	}
 	cb := s.shape.colBytes()
 	zero := dc > 0 && dst != src && !dst.dev.shared
-	if s.hostMem {
-		s.copyHost(dst, dr, dc, src, sr, sc, n, zero)
+	switch {
+	case s.hostMem:
+		s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
+		return
+	case s.useCUDART:
+		s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
 		return
 	}
 	var from, to []cptr
@@ -367,6 +445,10 @@ func (s *bindStep) copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int) {
 			if zero {
 				pad := []int64{int64(dc * cb / s.shape.elem)}
 				z, err1 := s.zeroView(dc * cb)
+				if err1 != nil && s.cudaFallback() {
+					s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
+					return
+				}
 				p, err2 := s.over(dst.dev.owners[t], do-dc*cb, dc*cb, pad)
 				if !add(z, p, errors.Join(err1, err2)) {
 					return
@@ -375,15 +457,31 @@ func (s *bindStep) copyCols(dst *kv, dr, dc int, src *kv, sr, sc, n int) {
 		}
 	}
 	if err := copyTensors(from, to); err != nil {
+		if s.cudaFallback() {
+			s.copyRaw(dst, dr, dc, src, sr, sc, n, zero)
+			return
+		}
 		s.fail("copying the KV cache on %s: %w", s.devName, err)
 		return
 	}
 	s.copied += int64(moved)
 }
 
-// copyHost is copyCols for caches in host memory (the CPU provider), whose tensors' data pointers can
-// be read and written directly: ONNX Runtime has no CPU-to-CPU data transfer for CopyTensors.
-func (s *bindStep) copyHost(dst *kv, dr, dc int, src *kv, sr, sc, n int, zero bool) {
+// cudaFallback switches the device copies of a CUDA cache to the CUDA runtime (cudaMemcpy) when the
+// environment has no data transfer for CopyTensors (a runtime with the CUDA provider compiled in rather
+// than registered as a plugin). It reports whether it did.
+func (s *bindStep) cudaFallback() bool {
+	if s.useCUDART || !strings.Contains(s.devName, "Cuda") || openCUDART() != nil {
+		return false
+	}
+	s.useCUDART = true
+	return true
+}
+
+// copyRaw is copyCols on the tensors' data pointers: memory moves for a cache in host memory (the CPU
+// provider; ONNX Runtime has no CPU-to-CPU data transfer for CopyTensors), cudaMemcpy for a CUDA cache
+// without one (see cudaFallback).
+func (s *bindStep) copyRaw(dst *kv, dr, dc int, src *kv, sr, sc, n int, zero bool) {
 	cb := s.shape.colBytes()
 	for t := range s.shape.tensors {
 		sp, err1 := tensorData(src.dev.owners[t])
@@ -392,14 +490,25 @@ func (s *bindStep) copyHost(dst *kv, dr, dc int, src *kv, sr, sc, n int, zero bo
 			s.fail("the KV cache's memory: %w", err)
 			return
 		}
-		sb := unsafe.Slice((*byte)(sp), src.dev.ownRows*s.shape.heads*src.dev.stride*cb)
-		db := unsafe.Slice((*byte)(dp), dst.dev.ownRows*s.shape.heads*dst.dev.stride*cb)
 		for h := range s.shape.heads {
 			so := ((sr*s.shape.heads+h)*src.dev.stride + sc) * cb
 			do := ((dr*s.shape.heads+h)*dst.dev.stride + dc) * cb
-			copy(db[do:do+n*cb], sb[so:so+n*cb])
+			if !s.hostMem {
+				err := cudaCopy(unsafe.Add(dp, do), unsafe.Add(sp, so), n*cb)
+				if err == nil && zero {
+					err = cudaZero(unsafe.Add(dp, do-dc*cb), dc*cb)
+				}
+				if err != nil {
+					s.fail("copying the KV cache on %s: %w", s.devName, err)
+					return
+				}
+				continue
+			}
+			sb := unsafe.Slice((*byte)(unsafe.Add(sp, so)), n*cb)
+			db := unsafe.Slice((*byte)(unsafe.Add(dp, do-dc*cb)), (dc+n)*cb)
+			copy(db[dc*cb:], sb)
 			if zero {
-				clear(db[do-dc*cb : do])
+				clear(db[:dc*cb])
 			}
 		}
 	}
@@ -416,6 +525,16 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 	}
 	rows, p := past.rows, past.width
 	shared := past.dev != nil && past.dev.shared
+	// What the step feeds besides ids, mask, positions and the past, and which graph runs (feeds.go).
+	f, err := s.c.feedsFor(rows, p, seq, last)
+	if err != nil {
+		s.release(past)
+		return nil, nil, err
+	}
+	cs, binding, inputs, inNames, inKV := s.cs, s.binding, s.c.Inputs, s.inNames, s.inKV
+	if f.First {
+		cs, binding, inputs, inNames, inKV = s.first.cs, s.first.binding, f.Inputs, s.first.inNames, nil
+	}
 	var temps []cptr
 	defer func() {
 		for _, v := range temps {
@@ -435,15 +554,16 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 		return v, err
 	}
 	fail := func(err error) ([]float32, *kv, error) {
-		clearBound(s.binding)
+		clearBound(binding)
 		s.release(past)
 		return nil, nil, err
 	}
-	clearBound(s.binding)
+	clearBound(binding)
 	var emptyPast cptr
-	for i, name := range s.c.Inputs {
+	for i, name := range inputs {
 		var v cptr
 		var err error
+		x, extra := f.Extra[name.Name]
 		switch {
 		case name.Name == s.c.InputIDs:
 			v, err = hostTensor("ids", ids, []int64{int64(rows), int64(seq)})
@@ -451,7 +571,12 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 			v, err = hostTensor("mask", mask, []int64{int64(rows), int64(p + seq)})
 		case name.Name == s.c.PositionIDs:
 			v, err = hostTensor("positions", positions, []int64{int64(rows), int64(seq)})
-		case s.inKV[i] < 0:
+		case extra:
+			v, err = s.extraTensor(name.Name, x)
+			if err == nil {
+				temps = append(temps, v)
+			}
+		case inKV == nil || inKV[i] < 0:
 			err = fmt.Errorf("input %q is not part of the decoder contract", name.Name)
 		case past.dev == nil: // an empty past: a host tensor without elements
 			if emptyPast == nil {
@@ -463,10 +588,10 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 			}
 			v = emptyPast
 		default:
-			v = past.dev.tensors()[s.inKV[i]]
+			v = past.dev.tensors()[inKV[i]]
 		}
 		if err == nil {
-			err = bindInput(s.binding, s.inNames[i], v)
+			err = bindInput(binding, inNames[i], v)
 		}
 		if err != nil {
 			return fail(fmt.Errorf("input %s: %w", name.Name, err))
@@ -478,27 +603,27 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 		lsize = 2
 	}
 	lb := s.buf("logits")
-	lptr := lb.ensure(rows * seq * vocab * lsize)
+	lptr := lb.ensure(rows * f.Covered * vocab * lsize)
 	for i := range s.outNames {
 		var err error
 		switch {
 		case s.outKV[i] < 0:
 			var v cptr
-			v, err = tensorOver(s.cpu, lptr, rows*seq*vocab*lsize, []int64{int64(rows), int64(seq), int64(vocab)}, s.logType)
+			v, err = tensorOver(s.cpu, lptr, rows*f.Covered*vocab*lsize, f.LogitsShape, s.logType)
 			if err == nil {
 				temps = append(temps, v)
-				err = bindOutput(s.binding, s.outNames[i], v)
+				err = bindOutput(binding, s.outNames[i], v)
 			}
 		case shared:
-			err = bindOutput(s.binding, s.outNames[i], past.dev.tensors()[s.outKV[i]])
+			err = bindOutput(binding, s.outNames[i], past.dev.tensors()[s.outKV[i]])
 		default:
-			err = bindOutputToDevice(s.binding, s.outNames[i], s.dev)
+			err = bindOutputToDevice(binding, s.outNames[i], s.dev)
 		}
 		if err != nil {
 			return fail(fmt.Errorf("output %s: %w", goString(s.outNames[i]), err))
 		}
 	}
-	if err := runWithBinding(s.cs, s.binding); err != nil {
+	if err := runWithBinding(cs, binding); err != nil {
 		return fail(err)
 	}
 	var present *kv
@@ -506,7 +631,7 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 		present = past
 		present.width = p + seq
 	} else {
-		outs, err := boundOutputs(s.binding)
+		outs, err := boundOutputs(binding)
 		if err != nil {
 			for _, v := range outs {
 				releaseValue(v)
@@ -523,20 +648,25 @@ func (s *bindStep) step(past *kv, ids, mask, positions []int64, seq int, last []
 		}
 		s.release(past)
 	}
-	clearBound(s.binding) // no binding keeps a cache tensor alive past its release
+	clearBound(binding) // no binding keeps a cache tensor alive past its release
 
 	// The logits of each row's last position (or the one last names).
 	if cap(s.last) < rows*vocab {
 		s.last = make([]float32, rows*vocab)
 	}
 	s.last = s.last[:rows*vocab]
-	logits := lb.bytes(rows * seq * vocab * lsize)
+	logits := lb.bytes(rows * f.Covered * vocab * lsize)
 	for r := range rows {
 		pos := seq - 1
 		if last != nil {
 			pos = last[r]
 		}
-		off := (r*seq + pos) * vocab * lsize
+		j, err := f.logitsRow(pos, seq)
+		if err != nil {
+			s.release(present)
+			return nil, nil, err
+		}
+		off := (r*f.Covered + j) * vocab * lsize
 		dst := s.last[r*vocab : (r+1)*vocab]
 		if lsize == 4 {
 			copy(dst, unsafe.Slice((*float32)(unsafe.Pointer(&logits[off])), vocab))

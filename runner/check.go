@@ -52,21 +52,22 @@ func (opts Options) normalize() (Options, error) {
 // prepare reads dir; without needTokenizer a missing tokenizer.json is allowed (the tokenizer checks
 // are then skipped).
 func prepare(dir string, opts Options, needTokenizer bool) (*prepared, error) {
-	md, err := readModelDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	g, err := readGraphFile(md.ModelFile)
+	md, err := readModelDir(dir, opts.Variant)
 	if err != nil {
 		return nil, err
 	}
 	p := &prepared{md: md}
-	if p.ext, err = externalFiles(md.ModelFile, g.External); err != nil {
+	gs, err := readGraphs(md)
+	if err != nil {
 		return nil, err
 	}
-	if err := CheckExternalData(md.ModelFile, p.ext); err != nil {
-		return nil, err
+	p.ext = gs.files
+	for _, f := range gs.files {
+		if err := CheckExternalData(f.Graph, []ExternalFile{f}); err != nil {
+			return nil, err
+		}
 	}
+	g := gs.main
 	p.contract, err = buildContract(g.Inputs, g.Outputs, md)
 	var ce *ContractError
 	if errors.As(err, &ce) {
@@ -76,11 +77,18 @@ func prepare(dir string, opts Options, needTokenizer bool) (*prepared, error) {
 		return nil, err
 	}
 	p.contract.GroupQueryAttention = g.Ops["com.microsoft.GroupQueryAttention"]
+	if err := p.checkGraphs(gs); err != nil {
+		return nil, err
+	}
 	p.info = baseInfo(md, p.contract)
 	p.info.Metadata = g.Metadata
 	p.info.Overflow = opts.Overflow
 	for _, f := range p.ext {
 		p.info.DataFiles = append(p.info.DataFiles, DataFile{Location: f.Location, Bytes: f.Need})
+	}
+	if dynamicQuant(g) || (gs.first != nil && dynamicQuant(gs.first)) {
+		p.contract.MaxRows = 1
+		p.info.Warnings = append(p.info.Warnings, fmt.Sprintf("%s quantizes activations per tensor at run time (DynamicQuantizeLinear), so a row's results would depend on the rows batched with it: rows run one at a time", filepath.Base(md.ModelFile)))
 	}
 
 	// The project's tokenizer reads tokenizer.json; a loader the caller gives (Options.Tokenizer) decides
@@ -108,6 +116,39 @@ func prepare(dir string, opts Options, needTokenizer bool) (*prepared, error) {
 	}
 	p.tok = tok
 	return p, p.settle(tok, opts)
+}
+
+// checkGraphs checks what the contract of one graph cannot: a split pair's first-step graph against the
+// main one, and inputs that GroupQueryAttention cannot be fed.
+func (p *prepared) checkGraphs(gs *modelGraphs) error {
+	c := &p.contract
+	if c.GroupQueryAttention {
+		for _, e := range c.Extra {
+			if e.Kind == ExtraCachePosition {
+				return &ContractError{File: p.md.ModelFile, Inputs: c.Inputs, Outputs: c.Outputs, Expected: expectedContract(p.md.Names),
+					Problems: []string{fmt.Sprintf("input %q with GroupQueryAttention: such graphs keep each row's keys in its first columns, which rows do not share", e.Name)}}
+			}
+		}
+	}
+	if gs.first == nil {
+		return nil
+	}
+	first, err := buildFirstContract(p.md.FirstFile, gs.first.Inputs, gs.first.Outputs, *c, p.md.Names)
+	if err != nil {
+		return err
+	}
+	if gqa := gs.first.Ops["com.microsoft.GroupQueryAttention"]; gqa != c.GroupQueryAttention {
+		return badModelDir(fmt.Errorf("%s and %s disagree on GroupQueryAttention (the first uses it: %v), which decides how rows are laid out in the cache",
+			p.md.FirstFile, p.md.ModelFile, gqa))
+	}
+	c.First = first
+	return nil
+}
+
+// dynamicQuant reports whether a graph quantizes activations at run time with one scale per tensor
+// (ONNX Runtime's quantize_dynamic: DynamicQuantizeLinear, or the fused DynamicQuantizeMatMul).
+func dynamicQuant(g *graphFile) bool {
+	return g.Ops["DynamicQuantizeLinear"] || g.Ops["com.microsoft.DynamicQuantizeMatMul"]
 }
 
 // idTokens is what a tokenizer may tell about its ids (runner/tokenizer does). Without it, ids
@@ -271,7 +312,8 @@ func (p *prepared) settle(tok Tokenizer, opts Options) error {
 
 	p.cfg = genConfig{tok: tok, eosIDs: p.info.EOSIDs, padID: pad, contextLength: md.ContextLength,
 		overflow: opts.Overflow, keepSpecial: opts.KeepSpecialTokens, vocab: vocab, banned: banned,
-		leftAligned: p.contract.GroupQueryAttention}
+		leftAligned:    p.contract.GroupQueryAttention,
+		lastLogitsOnly: p.contract.lastOnly()}
 	switch {
 	case opts.MaxPrefillLogitsBytes == 0:
 		p.cfg.maxPrefillLogits = 1 << 30 / 4
@@ -310,7 +352,8 @@ func baseInfo(md *modelDir, c Contract) Info {
 		ConfigFiles: md.ConfigFiles, ORTVersion: ort.RuntimeVersion(), ORTLibrary: ort.LibraryPath(),
 		ContextLength: md.ContextLength, ContextFrom: md.ContextFrom, EOSIDs: md.EOSIDs, EOSFrom: md.EOSFrom,
 		Layers: len(c.Layers), KVHeads: c.KVHeads, HeadDim: c.HeadDim, KVType: c.KVType, Vocab: c.Vocab,
-		GenAIShareBuffer: md.ShareBuffer,
+		GenAIShareBuffer: md.ShareBuffer, Layout: md.Layout, Variant: md.Variant, Variants: md.Variants,
+		FirstFile: md.FirstFile,
 	}
 }
 
@@ -381,6 +424,10 @@ func (i Info) clone() Info {
 	i.ConfigFiles = append([]string(nil), i.ConfigFiles...)
 	i.Warnings = append([]string(nil), i.Warnings...)
 	i.DataFiles = append([]DataFile(nil), i.DataFiles...)
+	i.Variants = append([]string(nil), i.Variants...)
+	if len(i.Variants) == 0 {
+		i.Variants = nil
+	}
 	if len(i.EOSIDs) == 0 {
 		i.EOSIDs = nil
 	}

@@ -29,9 +29,34 @@ type Contract struct {
 	// takes each row's keys to be its first seqlens_k+1 cache positions: such rows are left-aligned in a
 	// batch (see generate.go).
 	GroupQueryAttention bool `json:"group_query_attention,omitempty"`
+	// Extra are the inputs outside the core contract that the runner feeds with its own values
+	// (use_cache_branch, num_logits_to_keep / logits_to_keep, cache_position: see feeds.go).
+	Extra []ExtraInput `json:"extra_inputs,omitempty"`
+	// LogitsLastOnly is set when the logits cover only the last position fed (declared [batch, 1,
+	// vocab] or [batch, vocab], without a logits_to_keep input); LogitsRank is the logits' rank (3, or 2
+	// for [batch, vocab]).
+	LogitsLastOnly bool `json:"logits_last_only,omitempty"`
+	LogitsRank     int  `json:"logits_rank"`
+	// MaxRows is 1 when the graph's batch dimension is fixed at 1 (0: any number of rows).
+	MaxRows int `json:"max_rows,omitempty"`
+	// First is the split pair's first-step graph (optimum's decoder_model.onnx), which takes no past:
+	// the runner runs it for a step from an empty cache and the main graph
+	// (decoder_with_past_model.onnx) for every other step; nil for one-graph layouts.
+	First *FirstGraph `json:"first_graph,omitempty"`
 	// Inputs and Outputs are everything the graph declares.
 	Inputs  []TensorInfo `json:"inputs"`
 	Outputs []TensorInfo `json:"outputs"`
+}
+
+// FirstGraph is a split pair's first-step graph: the core inputs without a past, its own extra inputs,
+// and the main graph's outputs (logits and present.* of the same names and types).
+type FirstGraph struct {
+	File           string       `json:"file"`
+	Extra          []ExtraInput `json:"extra_inputs,omitempty"`
+	LogitsLastOnly bool         `json:"logits_last_only,omitempty"`
+	LogitsRank     int          `json:"logits_rank"`
+	Inputs         []TensorInfo `json:"inputs"`
+	Outputs        []TensorInfo `json:"outputs"`
 }
 
 // LayerIO names one layer's KV cache tensors.
@@ -81,14 +106,14 @@ func elemType(t ortgo.TensorElementDataType) string {
 func tensorInfos(infos []ortgo.InputOutputInfo) []TensorInfo {
 	out := make([]TensorInfo, len(infos))
 	for i, x := range infos {
-		out[i] = TensorInfo{Name: x.Name, Type: elemType(x.DataType), Dims: append([]int64(nil), x.Dimensions...)}
+		out[i] = TensorInfo{Name: x.Name, Type: elemType(x.DataType), Dims: append([]int64{}, x.Dimensions...)} // a scalar has dims [], as the file says
 	}
 	return out
 }
 
 // expectedContract is the text of what a decoder must look like, for errors.
 func expectedContract(n ioNames) string {
-	return fmt.Sprintf("expected inputs %s int64 [batch,seq], %s int64 [batch,past+seq], optionally %s int64 [batch,seq], %s / %s float32|float16 [batch,kv_heads,past,head_dim] for each layer; outputs %s float32|float16 [batch,seq,vocab], %s / %s [batch,kv_heads,past+seq,head_dim]",
+	return fmt.Sprintf("expected inputs %s int64 [batch,seq], %s int64 [batch,past+seq], optionally %s int64 [batch,seq], %s / %s float32|float16 [batch,kv_heads,past,head_dim] for each layer, and optionally use_cache_branch bool [1], num_logits_to_keep / logits_to_keep int64 [], cache_position int64 [seq]; outputs %s float32|float16 [batch,seq,vocab] (or [batch,1,vocab]), %s / %s [batch,kv_heads,past+seq,head_dim]",
 		n.InputIDs, n.AttentionMask, n.PositionIDs, fmt.Sprintf(n.PastKey, 0), fmt.Sprintf(n.PastValue, 0), n.Logits, fmt.Sprintf(n.PresentKey, 0), fmt.Sprintf(n.PresentValue, 0))
 }
 
@@ -123,8 +148,21 @@ func buildContract(inputs, outputs []TensorInfo, md *modelDir) (Contract, error)
 		return t, false
 	}
 	used := map[string]bool{}
-	if _, ok := need(in, n.InputIDs, "input", "int64"); ok {
+	if t, ok := need(in, n.InputIDs, "input", "int64"); ok {
 		c.InputIDs = n.InputIDs
+		if len(t.Dims) != 2 {
+			fail("input %s: want 2 dimensions [batch,seq]", t)
+		} else {
+			switch {
+			case t.Dims[0] == 1:
+				c.MaxRows = 1 // a graph exported for batch 1: rows are run one at a time
+			case t.Dims[0] > 1:
+				fail("input %s has a fixed batch of %d: the runner feeds any number of rows (or one)", t, t.Dims[0])
+			}
+			if t.Dims[1] > 0 {
+				fail("input %s has a fixed sequence length %d: the runner feeds prompts and single tokens", t, t.Dims[1])
+			}
+		}
 	}
 	used[n.InputIDs] = true
 	if _, ok := need(in, n.AttentionMask, "input", "int64"); ok {
@@ -139,11 +177,20 @@ func buildContract(inputs, outputs []TensorInfo, md *modelDir) (Contract, error)
 		used[n.PositionIDs] = true
 	}
 	if lt, ok := need(out, n.Logits, "output", "float32", "float16"); ok {
-		c.Logits, c.LogitsType = n.Logits, lt.Type
-		if len(lt.Dims) != 3 {
-			fail("output %q has %d dimensions, want 3 [batch,seq,vocab]", lt.Name, len(lt.Dims))
-		} else if lt.Dims[2] > 0 {
-			c.Vocab = int(lt.Dims[2])
+		c.Logits, c.LogitsType, c.LogitsRank = n.Logits, lt.Type, len(lt.Dims)
+		switch len(lt.Dims) {
+		case 3:
+			if lt.Dims[2] > 0 {
+				c.Vocab = int(lt.Dims[2])
+			}
+			c.LogitsLastOnly = lt.Dims[1] == 1
+		case 2: // [batch, vocab]: the last position's
+			if lt.Dims[1] > 0 {
+				c.Vocab = int(lt.Dims[1])
+			}
+			c.LogitsLastOnly = true
+		default:
+			fail("output %q has %d dimensions, want 3 [batch,seq,vocab] (or 2, [batch,vocab], for the last position's logits)", lt.Name, len(lt.Dims))
 		}
 	}
 	if c.Vocab <= 0 {
@@ -174,6 +221,9 @@ func buildContract(inputs, outputs []TensorInfo, md *modelDir) (Contract, error)
 			if len(t.Dims) != 4 {
 				fail("%s %q has %d dimensions, want 4 [batch,kv_heads,seq,head_dim]", x.kind, x.name, len(t.Dims))
 				continue
+			}
+			if x.kind == "input" && t.Dims[2] > 0 {
+				fail("%s %s has a fixed sequence length %d: the runner feeds a past of 0 positions at the first step and one more at each step (a static-cache export is not supported)", x.kind, t, t.Dims[2])
 			}
 			for _, d := range []struct {
 				dst  *int
@@ -211,14 +261,94 @@ func buildContract(inputs, outputs []TensorInfo, md *modelDir) (Contract, error)
 		fail("the vocabulary size is dynamic in the graph and not in config.json/genai_config.json (vocab_size)")
 	}
 	for _, t := range inputs {
-		if !used[t.Name] {
-			fail("unexpected input %s", t)
+		if used[t.Name] {
+			continue
+		}
+		e, ok, problem := matchExtra(t)
+		switch {
+		case problem != "":
+			fail("%s", problem)
+		case ok:
+			c.Extra = append(c.Extra, e)
+			if e.Kind == ExtraLogitsToKeep {
+				c.LogitsLastOnly = false
+			}
+		default:
+			fail("unexpected input %s (no value for it is known to be correct)", t)
+		}
+	}
+	for _, e := range c.Extra {
+		if e.Kind == ExtraCachePosition && c.PositionIDs == "" {
+			fail("input %q without %q: the graph would take positions from cache columns, which padded rows do not share", e.Name, n.PositionIDs)
 		}
 	}
 	if len(problems) > 0 {
 		return c, &ContractError{Problems: problems, Inputs: inputs, Outputs: outputs, Expected: expectedContract(n)}
 	}
 	return c, nil
+}
+
+// buildFirstContract matches a split pair's first-step graph (decoder_model.onnx, file) against the main
+// graph's contract c: the same core inputs without a past (position_ids if and only if c has them),
+// known extra inputs, and logits and present.* outputs of the same names and types.
+func buildFirstContract(file string, inputs, outputs []TensorInfo, c Contract, n ioNames) (*FirstGraph, error) {
+	f := &FirstGraph{File: file, Inputs: inputs, Outputs: outputs}
+	var problems []string
+	fail := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	in := map[string]TensorInfo{}
+	for _, t := range inputs {
+		in[t.Name] = t
+	}
+	out := map[string]TensorInfo{}
+	for _, t := range outputs {
+		out[t.Name] = t
+	}
+	for _, name := range []string{c.InputIDs, c.AttentionMask} {
+		if t, ok := in[name]; !ok || t.Type != "int64" {
+			fail("no int64 input %q", name)
+		}
+	}
+	if _, ok := in[n.PositionIDs]; ok != (c.PositionIDs != "") {
+		fail("input %q: the first-step graph must take it exactly when the graph with past does", n.PositionIDs)
+	}
+	for _, t := range inputs {
+		switch t.Name {
+		case c.InputIDs, c.AttentionMask, c.PositionIDs:
+			continue
+		}
+		e, ok, problem := matchExtra(t)
+		switch {
+		case problem != "":
+			fail("%s", problem)
+		case ok:
+			f.Extra = append(f.Extra, e)
+		default:
+			fail("unexpected input %s (a first-step graph takes no past, and no value for it is known to be correct)", t)
+		}
+	}
+	if lt, ok := out[c.Logits]; !ok || lt.Type != c.LogitsType {
+		fail("no %s output %q as the graph with past has", c.LogitsType, c.Logits)
+	} else {
+		f.LogitsRank = len(lt.Dims)
+		f.LogitsLastOnly = len(lt.Dims) == 2 || (len(lt.Dims) == 3 && lt.Dims[1] == 1)
+		for _, e := range f.Extra {
+			if e.Kind == ExtraLogitsToKeep {
+				f.LogitsLastOnly = false
+			}
+		}
+	}
+	for _, l := range c.Layers {
+		for _, name := range []string{l.PresentKey, l.PresentValue} {
+			if t, ok := out[name]; !ok || t.Type != c.KVType {
+				fail("no %s output %q as the graph with past has", c.KVType, name)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ContractError{File: file, Problems: problems, Inputs: inputs, Outputs: outputs,
+			Expected: "expected the first-step graph of a split pair: the inputs of the graph with past except the past (input_ids, attention_mask, position_ids when it has them), and its logits and present.* outputs"}
+	}
+	return f, nil
 }
 
 // ContractError says why a graph does not fit the decoder contract.

@@ -41,7 +41,7 @@ func TestDataFilesAndSHA256(t *testing.T) {
 	if b, _ := DataSHA256(graph); b == a || len(b) != 64 {
 		t.Fatalf("DataSHA256 did not follow the weights: %q -> %q", a, b)
 	}
-	g, d, err := ModelHashes(dir)
+	g, d, err := ModelHashes(dir, "")
 	if err != nil || len(g) != 64 || d == a {
 		t.Fatalf("ModelHashes = %q %q %v", g, d, err)
 	}

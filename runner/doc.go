@@ -9,7 +9,7 @@
 // prompt is prefilled alone, once per distinct prompt, its cache copied into a free row of the batch,
 // and rows are refilled as they finish. Rows of GroupQueryAttention graphs are left-aligned (the
 // operator takes each row's keys to be its first seqlens_k+1 positions), all others right-aligned. The
-// KV cache always travels as past [batch, kv_heads, past, head_dim] in and present [batch, kv_heads,
-// past+seq, head_dim] out, in separate buffers, whatever genai_config.json's past_present_share_buffer
-// says (GroupQueryAttention accepts both).
+// KV cache travels as past [batch, kv_heads, past, head_dim] in and present [batch, kv_heads, past+seq,
+// head_dim] out and stays on the session's device (bindstep.go); for GroupQueryAttention graphs with
+// genai_config.json's past_present_share_buffer, past and present are one buffer of the longest row.
 package runner

@@ -81,6 +81,10 @@ type genConfig struct {
 	keepSpecial   bool      // decode special tokens into Completion.Text
 	// leftAligned lays rows out for graphs without position_ids (see above).
 	leftAligned bool
+	// lastLogitsOnly: the graph's logits cover only the last position fed, so a prefill whose rows end
+	// at different columns (right-padded, left-aligned rows) cannot read each row's last logits: such
+	// prefills are made of one row.
+	lastLogitsOnly bool
 	// maxPrefillLogits bounds the logits one prefill step may return (chunk × vocab elements, with vocab
 	// the model's): longer prompts are prefilled in chunks of columns. 0 = no bound.
 	maxPrefillLogits int
@@ -330,9 +334,10 @@ func (s *scheduler) prefillNext(free int) error {
 }
 
 // canBatchPrefill: GroupQueryAttention takes a prompt of more than one row only in one step (ONNX
-// Runtime refuses a later chunk for batch > 1), so a batch whose logits need chunks is not formed.
+// Runtime refuses a later chunk for batch > 1), so a batch whose logits need chunks is not formed; nor
+// is one of several rows when the graph's logits cover only the last column (its rows end earlier).
 func (s *scheduler) canBatchPrefill(rows, width int) bool {
-	return !s.cfg.leftAligned || s.chunk(rows, width) == width
+	return !s.cfg.leftAligned || (!s.cfg.lastLogitsOnly || rows == 1) && s.chunk(rows, width) == width
 }
 
 // chunk is how many columns of a prefill of rows x width one step may feed (cfg.maxPrefillLogits).
@@ -588,10 +593,7 @@ func (s *scheduler) charge(rows []*seqState) {
 
 // finish emits a finished request's completion.
 func (s *scheduler) finish(q *seqState) error {
-	text := completionText(s.cfg, q.prompt, q.out)
-	if k := stopIndex(text, s.dec.StopStrings); k >= 0 {
-		text = text[:k]
-	}
+	text := CutAtStop(completionText(s.cfg, q.prompt, q.out), s.dec.StopStrings)
 	c := Completion{PromptIDs: slices.Clone(q.prompt), IDs: q.out, Text: text, FinishReason: q.reason,
 		TTFT: q.first.Sub(q.start), Total: q.last.Sub(q.start), Share: s.shares[q.req]}
 	s.seqs[q.req] = nil
@@ -634,6 +636,15 @@ func (s *scheduler) stopInNewest(q *seqState) bool {
 		context = append(slices.Clone(tail(q.prompt, stopTailTokens-len(context))), context...)
 	}
 	return stopIndex(completionText(s.cfg, context, newest), stops) >= 0
+}
+
+// CutAtStop is what a completion's text becomes with stop strings: cut after the earliest one to end
+// in it (unchanged when none occurs).
+func CutAtStop(text string, stops []string) string {
+	if k := stopIndex(text, stops); k >= 0 {
+		return text[:k]
+	}
+	return text
 }
 
 // stopIndex returns the end (exclusive) of the earliest stop string in text, or -1.

@@ -58,6 +58,8 @@ type ExternalFile struct {
 	Need int64 `json:"need"`
 	// Tensors is how many tensors the graph keeps there.
 	Tensors int `json:"tensors"`
+	// Graph is the graph file that reads it (for errors).
+	Graph string `json:"-"`
 }
 
 // ErrNotONNX marks a graph file that is not a readable ONNX model (empty, a Git LFS pointer, not a
@@ -125,7 +127,7 @@ func externalFiles(modelFile string, refs []externalRef) ([]ExternalFile, error)
 			if err != nil {
 				return nil, err
 			}
-			f = &ExternalFile{Location: loc, Path: abs}
+			f = &ExternalFile{Location: loc, Path: abs, Graph: modelFile}
 			byLoc[loc] = f
 		}
 		f.Tensors++

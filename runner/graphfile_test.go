@@ -43,6 +43,16 @@ func graphDirs(t *testing.T) map[string]string {
 		"seeded-kv16":     {func(c *onnxbuild.LlamaConfig) { c.KVFloat16 = true }, onnxbuild.DirOptions{}},
 		"genai":           {func(c *onnxbuild.LlamaConfig) { c.GenAI = true }, onnxbuild.DirOptions{ExternalData: &yes}},
 		"genai-int4":      {func(c *onnxbuild.LlamaConfig) { c.GenAI, c.Int4 = true, true }, onnxbuild.DirOptions{}},
+		"tjs-q4-chunks": {func(c *onnxbuild.LlamaConfig) { c.Quant = onnxbuild.QuantQ4 },
+			onnxbuild.DirOptions{Layout: onnxbuild.LayoutTransformersJS, ExternalData: &yes, ExternalChunkBytes: 64 << 10}},
+		"tjs-bnb4-keep": {func(c *onnxbuild.LlamaConfig) { c.Quant, c.LogitsToKeep = onnxbuild.QuantBnb4, "num_logits_to_keep" },
+			onnxbuild.DirOptions{Layout: onnxbuild.LayoutTransformersJS}},
+		"merged-cachepos": {func(c *onnxbuild.LlamaConfig) { c.CachePosition, c.Quant = true, onnxbuild.QuantQ8 },
+			onnxbuild.DirOptions{Layout: onnxbuild.LayoutOptimumMerged, ExternalData: &yes}},
+		"split-last-logits16": {func(c *onnxbuild.LlamaConfig) {
+			c.LastLogitsOnly, c.LogitsFloat16, c.Quant = true, true, onnxbuild.QuantFP16
+		},
+			onnxbuild.DirOptions{Layout: onnxbuild.LayoutOptimumSplit, Subfolder: true}},
 	} {
 		cfg, err := onnxbuild.Preset("tiny", len(onnxbuild.ByteTokenizerPieces()))
 		if err != nil {
@@ -97,7 +107,22 @@ func TestGraphFileMatchesORT(t *testing.T) {
 		dirs["shared-genai-fp16"] = sharedGenAICopy(t)
 	}
 	for name, dir := range dirs {
-		file := filepath.Join(dir, "model.onnx")
+		md, err := readModelDir(dir, "")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, file := range []string{md.ModelFile, md.FirstFile} {
+			if file != "" {
+				graphMatchesORT(t, name, file)
+			}
+		}
+	}
+}
+
+// graphMatchesORT compares what readGraphFile finds in file with what ONNX Runtime reports.
+func graphMatchesORT(t *testing.T, name, file string) {
+	t.Helper()
+	{
 		g, err := readGraphFile(file)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 )
 
-// DataFile is one external weight file of a graph, as recorded in results.
+// DataFile is one file besides the decoder graph that a model reads (an external weight file, or a
+// split pair's first-step graph), as recorded in results.
 type DataFile struct {
-	// Location is the file's path relative to the graph's directory, as the graph names it.
+	// Location is the file's path relative to the model directory (for a graph at the top, as the
+	// graph's external_data entries name it; onnx/model.onnx_data for onnx/model.onnx's).
 	Location string `json:"location"`
 	// SHA256 is the file's sha256 ("" until hashed).
 	SHA256 string `json:"sha256,omitempty"`
@@ -18,16 +22,91 @@ type DataFile struct {
 	Bytes int64 `json:"bytes"`
 }
 
-// ModelHashes returns what Info().ModelSHA256 and Info().DataSHA256 record for a model directory,
-// without loading ONNX Runtime: the sha256 of the graph file (model.onnx, or genai_config.json's
-// decoder.filename) and DataSHA256 of the external weight files the graph reads.
-func ModelHashes(dir string) (graph, data string, err error) {
-	md, err := readModelDir(dir)
+// ModelHashes returns what Info().ModelSHA256 and Info().DataSHA256 record for a model directory and
+// graph variant ("" = the plain file name; see Options.Variant), without loading ONNX Runtime: the
+// sha256 of the decoder graph file (model.onnx, genai_config.json's decoder.filename,
+// onnx/model_<variant>.onnx, decoder_model_merged.onnx, a split pair's decoder_with_past_model.onnx) and
+// DataSHA256 of every other file the model reads (the graphs' external weights, a split pair's
+// decoder_model.onnx).
+func ModelHashes(dir, variant string) (graph, data string, err error) {
+	md, err := readModelDir(dir, variant)
 	if err != nil {
 		return "", "", err
 	}
-	graph, data, _, err = modelHashes(md.ModelFile)
+	gs, err := readGraphs(md)
+	if err != nil {
+		return "", "", err
+	}
+	if graph, err = fileSHA256(md.ModelFile); err != nil {
+		return "", "", err
+	}
+	data, _, err = dataHashes(gs.files)
 	return graph, data, err
+}
+
+// modelGraphs are a model directory's parsed graphs and the other files they read.
+type modelGraphs struct {
+	main  *graphFile
+	first *graphFile // a split pair's decoder_model.onnx; nil otherwise
+	// files are every file besides the main graph that the model reads, by their path relative to the
+	// model directory (slashes), sorted: each graph's external data (as its external_data entries name
+	// it), and a split pair's first-step graph itself.
+	files []ExternalFile
+}
+
+// readGraphs parses md's graph(s) and lists the files they read.
+func readGraphs(md *modelDir) (*modelGraphs, error) {
+	gs := &modelGraphs{}
+	var err error
+	if gs.main, err = readGraphFile(md.ModelFile); err != nil {
+		return nil, err
+	}
+	byLoc := map[string]ExternalFile{}
+	add := func(graphPath string, g *graphFile) error {
+		ext, err := externalFiles(graphPath, g.External)
+		if err != nil {
+			return err
+		}
+		for _, f := range ext {
+			f.Location = relSlash(md.Dir, f.Path)
+			if old, ok := byLoc[f.Location]; ok {
+				f.Need, f.Tensors = max(f.Need, old.Need), f.Tensors+old.Tensors
+			}
+			byLoc[f.Location] = f
+		}
+		return nil
+	}
+	if err := add(md.ModelFile, gs.main); err != nil {
+		return nil, err
+	}
+	if md.FirstFile != "" {
+		if gs.first, err = readGraphFile(md.FirstFile); err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(md.FirstFile)
+		if err != nil {
+			return nil, badModelDir(err)
+		}
+		loc := relSlash(md.Dir, md.FirstFile)
+		byLoc[loc] = ExternalFile{Location: loc, Path: md.FirstFile, Need: st.Size(), Graph: md.FirstFile}
+		if err := add(md.FirstFile, gs.first); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range byLoc {
+		gs.files = append(gs.files, f)
+	}
+	sort.Slice(gs.files, func(i, j int) bool { return gs.files[i].Location < gs.files[j].Location })
+	return gs, nil
+}
+
+// relSlash is path relative to dir, with slashes.
+func relSlash(dir, path string) string {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(rel)
 }
 
 // modelHashes hashes a graph file and the external data files it reads.

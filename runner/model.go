@@ -48,16 +48,31 @@ type Options struct {
 	Log io.Writer
 	// Tokenizer loads the model directory's tokenizer (nil = the project's runner/tokenizer).
 	Tokenizer TokenizerLoader
+	// Variant picks the decoder graph among the directory's variants (--variant, a benchmark config's
+	// variant:): a file-name suffix (fp16, q4, q4f16, int8, uint8, quantized, bnb4, ...: onnx/model_q4.onnx),
+	// the file name itself, or "" / fp32 for the plain model.onnx (q8 is quantized). See layout.go.
+	Variant string
 }
 
 // Info is a model's provenance, recorded with every result.
 type Info struct {
-	ModelDir    string `json:"model_dir"`
+	ModelDir string `json:"model_dir"`
+	// Layout is the directory's layout (standard, onnxruntime-genai, transformers.js, optimum-merged,
+	// optimum-split); Variant the graph variant used ("" for the plain file name, else its suffix: fp16,
+	// q4, quantized, ...) and Variants every variant the layout has ("default" for the plain name).
+	Layout   string   `json:"layout"`
+	Variant  string   `json:"variant,omitempty"`
+	Variants []string `json:"variants,omitempty"`
+	// ModelFile is the decoder graph (a split pair's decoder_with_past_model.onnx) and ModelSHA256 its
+	// sha256; FirstFile is a split pair's first-step graph (decoder_model.onnx), also in DataFiles.
 	ModelFile   string `json:"model_file"`
 	ModelSHA256 string `json:"model_sha256"`
-	// DataSHA256 identifies the external weight files the graph reads (DataFiles); "" when it has none.
+	FirstFile   string `json:"first_file,omitempty"`
+	// DataSHA256 identifies every other file the model reads (DataFiles); "" when there is none.
 	DataSHA256 string `json:"data_sha256,omitempty"`
-	// DataFiles are those files, each with its sha256, as the graph's external_data entries name them.
+	// DataFiles are those files, each with its sha256: the external weight files the graphs'
+	// external_data entries name (model.onnx.data, onnx/model.onnx_data, onnx/model.onnx_data_1, ...) and
+	// a split pair's first-step graph, by their paths relative to the model directory.
 	DataFiles     []DataFile `json:"data_files,omitempty"`
 	TokenizerFile string     `json:"tokenizer_file"`
 	ConfigFiles   []string   `json:"config_files"`
@@ -85,9 +100,8 @@ type Info struct {
 	// MaskedIDs counts the logits ids without a token in the tokenizer (a padded vocabulary): they
 	// are never sampled.
 	MaskedIDs int `json:"masked_ids,omitempty"`
-	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found. The
-	// runner never shares the past and present KV buffers (present is past+seq long, in its own buffer);
-	// GroupQueryAttention graphs run the same either way.
+	// GenAIShareBuffer is genai_config.json's search.past_present_share_buffer, recorded as found
+	// (KVCache says whether one buffer was bound as past and present).
 	GenAIShareBuffer bool `json:"genai_past_present_share_buffer,omitempty"`
 	// KVCache says where the KV cache lived and how it was bound (device or host, shared past/present
 	// buffer or separate).
@@ -374,6 +388,9 @@ func (m *Model) Stream(ctx context.Context, reqs []Request, dec Decoding, slots 
 	defer m.mu.Unlock()
 	if m.st == nil {
 		return Stats{}, errors.New("model is closed")
+	}
+	if r := m.contract.MaxRows; r > 0 && (slots <= 0 || slots > r) {
+		slots = r // a batch-1 graph, or one whose results would depend on the batch (Info.Warnings)
 	}
 	return generate(ctx, m.st, m.cfg, reqs, dec, slots, emit)
 }

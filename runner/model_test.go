@@ -191,7 +191,7 @@ func TestORTBadModelDirs(t *testing.T) {
 		}, []string{"model.onnx is not an ONNX model", "(a truncated file?)"}},
 		{"extra input", func(d string) {
 			os.WriteFile(filepath.Join(d, "model.onnx"), TinyDecoder{Vocab: tinyVocab, Layers: 2, extraInput: true}.ONNX(), 0o644)
-		}, []string{"does not fit the decoder contract", "unexpected input use_cache_branch", "found inputs:", "past_key_values.0.key float32[?,1,?,1]", "expected inputs"}},
+		}, []string{"does not fit the decoder contract", "unexpected input token_type_ids int64[?,?] (no value for it is known to be correct)", "found inputs:", "past_key_values.0.key float32[?,1,?,1]", "expected inputs"}},
 		{"genai names that do not match", func(d string) {
 			os.WriteFile(filepath.Join(d, "genai_config.json"), []byte(`{"model": {"decoder": {"inputs": {"past_key_names": "past.%d.k"}}}}`), 0o644)
 		}, []string{"no KV cache inputs (past.0.k", "unexpected input past_key_values.0.key"}},

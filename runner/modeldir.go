@@ -12,8 +12,19 @@ import (
 // modelDir is what a model directory's JSON files say (config.json, genai_config.json,
 // generation_config.json). Fields are zero when no file gives them.
 type modelDir struct {
-	Dir       string
-	ModelFile string // absolute path of the ONNX graph (model.onnx or genai's decoder.filename)
+	Dir string
+	// ModelFile is the absolute path of the decoder graph: model.onnx, genai's decoder.filename,
+	// onnx/model_<variant>.onnx, decoder_model_merged.onnx, or a split pair's
+	// decoder_with_past_model.onnx (see layout.go).
+	ModelFile string
+	// FirstFile is a split pair's first-step graph (decoder_model.onnx), "" for one-graph layouts.
+	FirstFile string
+	// Layout is the directory's layout (LayoutStandard, ...), Variant the graph variant picked (its file
+	// name suffix: fp16, q4, ...; "" for the plain name) and Variants every complete variant the layout
+	// has ("default" for the plain name).
+	Layout   string
+	Variant  string
+	Variants []string
 	// TokenizerFile is the absolute path of tokenizer.json; "" when the directory has none.
 	TokenizerFile string
 
@@ -41,10 +52,9 @@ type modelDir struct {
 	BOSFrom string
 	// ConfigFiles are the JSON files that were read (tokenizer_config.json is read with the tokenizer).
 	ConfigFiles []string
-	// ShareBuffer is genai_config.json's search.past_present_share_buffer. The runner does not share
-	// past and present buffers: it feeds past [batch, kv_heads, past, head_dim] and binds present
-	// [batch, kv_heads, past+seq, head_dim] to a separate buffer, which GroupQueryAttention accepts too
-	// (it shares only when past and present are the same memory).
+	// ShareBuffer is genai_config.json's search.past_present_share_buffer: for a GroupQueryAttention
+	// graph the runner then binds one buffer as past and present (bindstep.go); otherwise past
+	// [batch, kv_heads, past, head_dim] in and present [batch, kv_heads, past+seq, head_dim] out.
 	ShareBuffer bool
 	// Warnings are disagreements between the files that do not stop the model (said on stderr and
 	// recorded in results).
@@ -82,15 +92,16 @@ func badModelDir(err error) error {
 	return badDir{err}
 }
 
-// readModelDir reads the JSON files of a model directory and checks that the graph file is there and
-// is not an empty file or a Git LFS pointer. It does not parse the graph, and tokenizer.json is
-// optional here (TokenizerFile says whether it is there).
-func readModelDir(dir string) (*modelDir, error) {
-	m, err := readModelDirFiles(dir)
+// readModelDir reads the JSON files of a model directory, finds its decoder graph(s) for variant ("" =
+// the plain file name; see layout.go) and checks that they are there and are not empty files or Git LFS
+// pointers. It does not parse the graphs, and tokenizer.json is optional here (TokenizerFile says
+// whether it is there).
+func readModelDir(dir, variant string) (*modelDir, error) {
+	m, err := readModelDirFiles(dir, variant)
 	return m, badModelDir(err)
 }
 
-func readModelDirFiles(dir string) (*modelDir, error) {
+func readModelDirFiles(dir, variant string) (*modelDir, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -123,10 +134,10 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 		return nil, fmt.Errorf("model directory %s has neither config.json nor genai_config.json", abs)
 	}
 
-	m.ModelFile = filepath.Join(abs, "model.onnx")
 	var gaContext int
+	var genaiFile string
 	if ga != nil {
-		if err := m.readGenAI(ga, &gaContext); err != nil {
+		if err := m.readGenAI(ga, &gaContext, &genaiFile); err != nil {
 			return nil, err
 		}
 	}
@@ -189,11 +200,23 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 			}
 		}
 	}
-	if err := checkContent(m.ModelFile, "an ONNX model"); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, missingFiles(abs, filepath.Base(m.ModelFile))
-		}
+	if err := m.pickGraph(variant, genaiFile); err != nil {
 		return nil, err
+	}
+	if ga != nil && m.Layout == LayoutStandard {
+		m.Layout = LayoutGenAI // genai_config.json without a decoder.filename: its default, model.onnx
+	}
+	for _, f := range []string{m.ModelFile, m.FirstFile} {
+		if f == "" {
+			continue
+		}
+		if err := checkContent(f, "an ONNX model"); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				rel, _ := filepath.Rel(abs, f)
+				return nil, missingFiles(abs, filepath.ToSlash(rel))
+			}
+			return nil, err
+		}
 	}
 	tok := filepath.Join(abs, "tokenizer.json")
 	if _, err := os.Stat(tok); err == nil {
@@ -203,11 +226,12 @@ func readModelDirFiles(dir string) (*modelDir, error) {
 }
 
 func missingFiles(dir string, names ...string) error {
-	return fmt.Errorf("model directory %s is missing %s (a model directory holds model.onnx, tokenizer.json, tokenizer_config.json, config.json and/or genai_config.json, generation_config.json)", dir, strings.Join(names, ", "))
+	return fmt.Errorf("model directory %s is missing %s (a model directory holds the decoder graph: model.onnx, onnx/model.onnx, decoder_model_merged.onnx or decoder_model.onnx + decoder_with_past_model.onnx; tokenizer.json, tokenizer_config.json, config.json and/or genai_config.json, generation_config.json)", dir, strings.Join(names, ", "))
 }
 
-// readGenAI reads genai_config.json: I/O names, decoder file, shapes and context length.
-func (m *modelDir) readGenAI(ga *jsonDoc, context *int) error {
+// readGenAI reads genai_config.json: I/O names, decoder file (file: "" when it names none), shapes and
+// context length.
+func (m *modelDir) readGenAI(ga *jsonDoc, context *int, file *string) error {
 	model, err := ga.sub("model")
 	if err != nil {
 		return err
@@ -225,7 +249,7 @@ func (m *modelDir) readGenAI(ga *jsonDoc, context *int) error {
 		if filepath.IsAbs(clean) || clean == "." || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
 			return fmt.Errorf("%s: model.decoder.filename %q: want a file inside the model directory", ga.file, fn)
 		}
-		m.ModelFile = filepath.Join(m.Dir, clean)
+		*file = clean
 	}
 	ins, err := dec.sub("inputs")
 	if err != nil {

@@ -28,7 +28,7 @@ func TestReadModelDirPrecedence(t *testing.T) {
 			"eos_token_id": 151645, "bos_token_id": 151643}`,
 		"generation_config.json": `{"eos_token_id": [151645, 151643], "pad_token_id": 151643}`,
 	})
-	md, err := readModelDir(dir)
+	md, err := readModelDir(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestReadModelDirGenai(t *testing.T) {
 			"past_key_names": "past_key_values.%d.key", "past_value_names": "past_key_values.%d.value"},
 			"outputs": {"logits": "logits", "present_key_names": "present.%d.key", "present_value_names": "present.%d.value"}}}}`,
 	})
-	md, err := readModelDir(dir)
+	md, err := readModelDir(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +96,6 @@ func FuzzReadModelDir(f *testing.F) {
 	f.Add(`[]`, `null`)
 	f.Fuzz(func(t *testing.T, cfg, gen string) {
 		dir := writeFiles(t, map[string]string{"model.onnx": "x", "tokenizer.json": "{}", "config.json": cfg, "generation_config.json": gen})
-		readModelDir(dir)
+		readModelDir(dir, "")
 	})
 }

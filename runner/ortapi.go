@@ -145,7 +145,9 @@ var liveValues atomic.Int64
 // ONNX tensor element types used here.
 const (
 	onnxTypeFloat32 = 1
+	onnxTypeInt32   = 6
 	onnxTypeInt64   = 7
+	onnxTypeBool    = 9
 	onnxTypeFloat16 = 10
 )
 

@@ -72,6 +72,9 @@ type PerfPrefill struct {
 	TTFTP50         float64 `json:"ttft_ms_p50"`
 	TTFTP90         float64 `json:"ttft_ms_p90"`
 	PeakRSS         int64   `json:"peak_rss_bytes"`
+	// DeviceMemory is the GPU memory in use after the measurement (CUDA; 0 elsewhere): ONNX Runtime's
+	// arena keeps what it allocated, so this is close to the peak.
+	DeviceMemory int64 `json:"device_memory_bytes,omitempty"`
 }
 
 // PerfDecode is one batch size x generated length.
@@ -84,10 +87,11 @@ type PerfDecode struct {
 	TokensPerSecond float64 `json:"decode_tokens_per_second"`
 	EndToEndTPS     float64 `json:"end_to_end_tokens_per_second"`
 	// StepP50 and StepP90 are the per-token latency: one decode step gives every row one token.
-	StepP50 float64 `json:"per_token_ms_p50"`
-	StepP90 float64 `json:"per_token_ms_p90"`
-	TTFTP50 float64 `json:"ttft_ms_p50"`
-	PeakRSS int64   `json:"peak_rss_bytes"`
+	StepP50      float64 `json:"per_token_ms_p50"`
+	StepP90      float64 `json:"per_token_ms_p90"`
+	TTFTP50      float64 `json:"ttft_ms_p50"`
+	PeakRSS      int64   `json:"peak_rss_bytes"`
+	DeviceMemory int64   `json:"device_memory_bytes,omitempty"`
 	// BoundMs is, at batch 1, the memory-bandwidth bound of a decode step (StreamedBytes / bandwidth) and
 	// BoundFraction how close the measured median step comes to it (bound / p50).
 	BoundMs       float64 `json:"bandwidth_bound_ms,omitempty"`
@@ -123,16 +127,14 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 	}
 	info := m.Info()
 	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, KVCache: info.KVCache, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed, CUDA: info.CUDA}
-	if info.CUDA != nil {
-		// The measured bandwidth is the host's: it bounds nothing about a step on the GPU.
-		opt.SkipBandwidth = true
-	}
 	r.Host.CPUs, r.Host.OS, r.Host.Arch = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH
 	if g, err := readGraphFile(m.md.ModelFile); err == nil {
 		r.WeightBytes, r.StreamedBytes = g.WeightBytes, g.WeightBytes-g.GatheredBytes
 	}
 	// The machine's bandwidth varies from moment to moment (a shared host): it is measured before and
-	// after the timings, and the larger figure (the stricter bound) is used.
+	// after the timings, and the larger figure (the stricter bound) is used. It is the host's, so the
+	// bound is given for the CPU provider only.
+	opt.SkipBandwidth = opt.SkipBandwidth || info.Provider != ProviderCPU
 	if !opt.SkipBandwidth {
 		say("memory bandwidth")
 		r.BandwidthGBs = MemoryBandwidth()
@@ -170,10 +172,14 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 		}
 		p50 := percentile(ttft, 50)
 		r.Prefill = append(r.Prefill, PerfPrefill{PromptTokens: n, TokensPerSecond: float64(n) / (p50 / 1000),
-			TTFTP50: p50, TTFTP90: percentile(ttft, 90), PeakRSS: peakRSS()})
+			TTFTP50: p50, TTFTP90: percentile(ttft, 90), PeakRSS: peakRSS(), DeviceMemory: m.deviceMemory()})
 	}
 
 	for _, b := range opt.Batches {
+		if r := m.contract.MaxRows; r > 0 && b > r {
+			say("decode batch %d skipped: the model runs %d row at a time (Info.Warnings says why)", b, r)
+			continue
+		}
 		for _, g := range opt.GenTokens {
 			say("decode batch %d, %d tokens", b, g)
 			if c := m.cfg.contextLength; c > 0 && opt.DecodePromptTokens+g > c {
@@ -206,7 +212,8 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 				}
 			}
 			d := PerfDecode{Batch: b, PromptTokens: opt.DecodePromptTokens, GenTokens: g,
-				StepP50: percentile(steps, 50), StepP90: percentile(steps, 90), TTFTP50: percentile(ttft, 50), PeakRSS: peakRSS()}
+				StepP50: percentile(steps, 50), StepP90: percentile(steps, 90), TTFTP50: percentile(ttft, 50), PeakRSS: peakRSS(),
+				DeviceMemory: m.deviceMemory()}
 			if decodeMs > 0 {
 				d.TokensPerSecond = float64(b*len(steps)) / (decodeMs / 1000)
 			}
@@ -227,6 +234,18 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 		}
 	}
 	return r, nil
+}
+
+// deviceMemory is the GPU memory in use when the model runs on CUDA (0 otherwise or when unknown).
+func (m *Model) deviceMemory() int64 {
+	if m.info.Provider != ProviderCUDA {
+		return 0
+	}
+	used, _, err := CUDAMemoryUsed()
+	if err != nil {
+		return 0
+	}
+	return used
 }
 
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

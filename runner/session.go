@@ -12,7 +12,8 @@ import (
 // pool (kv.go): a step reads "past" from one cache and ONNX Runtime writes "present" straight into
 // another (outputs are bound to pre-allocated tensors, so nothing is allocated or copied per step beyond
 // the small OrtValue headers); the past's buffers then serve the next present. Logits are written into
-// a reusable buffer too.
+// a reusable buffer too. What a step feeds besides ids, mask, positions and the past, and which of the
+// split pair's graphs runs, comes from feedsFor (feeds.go).
 type ortStep struct {
 	kvPool
 	sess     *ortgo.DynamicAdvancedSession
@@ -21,6 +22,10 @@ type ortStep struct {
 	outNames []string
 	inKV     []int // per input: index of its past tensor, or -1
 	outKV    []int // per output: index of its present tensor, or -1 (logits)
+	// first is a split pair's first-step graph (Contract.First), run instead of sess for a step from an
+	// empty cache (past width 0); firstIn are its input names. nil for one-graph layouts.
+	first   *ortgo.DynamicAdvancedSession
+	firstIn []string
 
 	logits []byte    // [batch, seq, vocab] raw float32 or float16 bytes
 	last   []float32 // [batch, vocab] last-position logits returned to the loop
@@ -56,6 +61,15 @@ func newORTStep(modelFile string, c Contract, so *ortgo.SessionOptions) (*ortSte
 		return nil, err
 	}
 	s.sess = sess
+	if c.First != nil {
+		for _, t := range c.First.Inputs {
+			s.firstIn = append(s.firstIn, t.Name)
+		}
+		if s.first, err = ortgo.NewDynamicAdvancedSession(c.First.File, s.firstIn, s.outNames, so); err != nil {
+			sess.Destroy()
+			return nil, fmt.Errorf("%s: %w", c.First.File, err)
+		}
+	}
 	return s, nil
 }
 
@@ -64,6 +78,12 @@ func (s *ortStep) close() error {
 		return nil
 	}
 	err := s.sess.Destroy()
+	if s.first != nil {
+		if ferr := s.first.Destroy(); err == nil {
+			err = ferr
+		}
+		s.first = nil
+	}
 	s.sess = nil
 	s.free = nil
 	return err
@@ -92,8 +112,44 @@ func tensor(typ string, shape ortgo.Shape, data []byte) (ortgo.Value, error) {
 	return nil, fmt.Errorf("unsupported tensor type %s", typ)
 }
 
+// extraTensor makes the OrtValue of an extra input's value (feeds.go).
+func extraTensor(v extraValue) (ortgo.Value, error) {
+	shape := ortgo.NewShape(v.Shape...)
+	switch v.Type {
+	case "bool":
+		if len(v.Shape) == 0 {
+			return ortgo.NewScalar(v.Bool[0])
+		}
+		return ortgo.NewTensor(shape, v.Bool)
+	case "int64":
+		if len(v.Shape) == 0 {
+			return ortgo.NewScalar(v.Int[0])
+		}
+		return ortgo.NewTensor(shape, v.Int)
+	case "int32":
+		i32 := make([]int32, len(v.Int))
+		for i, x := range v.Int {
+			i32[i] = int32(x)
+		}
+		if len(v.Shape) == 0 {
+			return ortgo.NewScalar(i32[0])
+		}
+		return ortgo.NewTensor(shape, i32)
+	}
+	return nil, fmt.Errorf("unsupported extra input type %s", v.Type)
+}
+
 func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []int) ([]float32, *kv, error) {
 	batch, p := past.rows, past.width
+	f, err := s.c.feedsFor(batch, p, seq, last)
+	if err != nil {
+		s.put(past)
+		return nil, nil, err
+	}
+	sess, inNames, inKV := s.sess, s.inNames, s.inKV
+	if f.First {
+		sess, inNames, inKV = s.first, s.firstIn, nil
+	}
 	present := s.get(batch, p+seq)
 	var vals []ortgo.Value
 	defer func() {
@@ -112,8 +168,8 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []i
 	}
 	b, h, d := int64(batch), int64(s.c.KVHeads), int64(s.c.HeadDim)
 
-	inputs := make([]ortgo.Value, len(s.inNames))
-	for i, name := range s.inNames {
+	inputs := make([]ortgo.Value, len(inNames))
+	for i, name := range inNames {
 		var v ortgo.Value
 		var err error
 		switch name {
@@ -124,11 +180,15 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []i
 		case s.c.PositionIDs:
 			v, err = add(ortgo.NewTensor(ortgo.NewShape(b, int64(seq)), positions))
 		default:
-			if s.inKV[i] < 0 {
+			if x, ok := f.Extra[name]; ok {
+				v, err = add(extraTensor(x))
+				break
+			}
+			if inKV == nil || inKV[i] < 0 {
 				s.put(present)
 				return nil, nil, fmt.Errorf("input %q is not part of the decoder contract", name)
 			}
-			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p), d), past.bufs[s.inKV[i]]))
+			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p), d), past.bufs[inKV[i]]))
 		}
 		if err != nil {
 			s.put(present)
@@ -142,7 +202,7 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []i
 	if s.c.LogitsType == "float16" {
 		lsize = 2
 	}
-	if need := batch * seq * vocab * lsize; cap(s.logits) < need {
+	if need := batch * f.Covered * vocab * lsize; cap(s.logits) < need {
 		s.logits = make([]byte, need)
 	}
 	outputs := make([]ortgo.Value, len(s.outNames))
@@ -150,7 +210,7 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []i
 		var v ortgo.Value
 		var err error
 		if s.outKV[i] < 0 {
-			v, err = add(tensor(s.c.LogitsType, ortgo.NewShape(b, int64(seq), int64(vocab)), s.logits))
+			v, err = add(tensor(s.c.LogitsType, ortgo.NewShape(f.LogitsShape...), s.logits))
 		} else {
 			v, err = add(tensor(s.c.KVType, ortgo.NewShape(b, h, int64(p+seq), d), present.bufs[s.outKV[i]]))
 		}
@@ -160,7 +220,7 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []i
 		}
 		outputs[i] = v
 	}
-	if err := s.sess.Run(inputs, outputs); err != nil {
+	if err := sess.Run(inputs, outputs); err != nil {
 		s.put(present)
 		return nil, nil, err
 	}
@@ -175,7 +235,12 @@ func (s *ortStep) step(past *kv, ids, mask, positions []int64, seq int, last []i
 		if last != nil {
 			pos = last[r]
 		}
-		off := ((r*seq + pos) * vocab) * lsize
+		j, err := f.logitsRow(pos, seq)
+		if err != nil {
+			s.put(present)
+			return nil, nil, err
+		}
+		off := ((r*f.Covered + j) * vocab) * lsize
 		dst := s.last[r*vocab : (r+1)*vocab]
 		if lsize == 4 {
 			copy(dst, unsafe.Slice((*float32)(unsafe.Pointer(&s.logits[off])), vocab))

@@ -212,7 +212,7 @@ func (s TinyDecoder) ONNX() []byte {
 		ins = append(ins, valueInfo("position_ids", onnxInt64, "batch", "seq"))
 	}
 	if s.extraInput {
-		ins = append(ins, valueInfo("use_cache_branch", onnxInt64, 1))
+		ins = append(ins, valueInfo("token_type_ids", onnxInt64, "batch", "seq"))
 	}
 	for l := range s.Layers {
 		ins = append(ins,

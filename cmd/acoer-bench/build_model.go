@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/acoer/acoer-bench/runner/onnxbuild"
@@ -23,6 +24,12 @@ const buildModelExamples = `  # convert llama2.c's stories260K (checkpoint + tok
   # position_ids, genai_config.json instead of config.json / generation_config.json
   acoer-bench build-model --out models/tiny-genai --seed 1 --preset tiny --genai
   acoer-bench build-model --out models/tiny-genai-int4 --seed 1 --preset tiny --genai --int4   # MatMulNBits
+
+  # the layouts real checkpoints come in (the same weights give the same tokens in each)
+  acoer-bench build-model --out models/tiny-tjs --seed 1 --layout transformers.js               # onnx/model.onnx
+  acoer-bench build-model --out models/tiny-tjs --seed 1 --layout transformers.js --quant q4 --add-variant  # + onnx/model_q4.onnx
+  acoer-bench build-model --out models/tiny-merged --seed 1 --layout optimum-merged             # decoder_model_merged.onnx
+  acoer-bench build-model --out models/tiny-split --seed 1 --layout optimum-split --onnx-subfolder  # onnx/decoder_model.onnx + onnx/decoder_with_past_model.onnx
 
   # baseline and candidate test models that differ only in how readily they stop (EOS logit bias)
   acoer-bench build-model --out models/base --seed 7 --preset small --tokenizer .cache/tokenizers/llama2
@@ -49,8 +56,37 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	external := fs.String("external-data", "auto", "weights in model.onnx.data: auto (when over 100 MB), always, never")
 	force := fs.Bool("force", false, "replace DIR when it exists")
 	int4 := fs.Bool("int4", false, "with --genai: decoder-layer projections as int4 MatMulNBits (block 32), as the genai builder's -p int4 writes")
+	layoutName := fs.String("layout", "standard", "file layout: standard (model.onnx), transformers.js (onnx/model.onnx), optimum-merged (decoder_model_merged.onnx), optimum-split (decoder_model.onnx + decoder_with_past_model.onnx)")
+	subfolder := fs.Bool("onnx-subfolder", false, "with an optimum layout: the graphs under onnx/ (as Xenova's Hub repositories)")
+	variant := fs.String("variant", "", "graph file name suffix (model_<variant>.onnx); default: the --quant kind's name, none for float32")
+	quant := fs.String("quant", "", "weight storage: "+strings.Join(onnxbuild.QuantKinds(), ", ")+" (as transformers.js's variants; default float32)")
+	addVariant := fs.Bool("add-variant", false, "add the graph(s) to the existing model directory --out (another variant beside those there)")
+	logits16 := fs.Bool("logits-float16", false, "float16 logits output")
+	lastLogits := fs.Bool("last-logits-only", false, "logits for the last position only: [batch, 1, vocab]")
+	keepInput := fs.String("logits-to-keep", "", "an int64 scalar input of this name (num_logits_to_keep, logits_to_keep): the logits of the last N positions")
+	cachePos := fs.Bool("cache-position", false, "a cache_position int64 [seq] input (the causal mask follows it)")
+	chunkMB := fs.Int("data-chunk-mb", 0, "split the external data into files of at most this many MB (NAME, NAME_1, ...)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
+	}
+	layout := onnxbuild.Layout(*layoutName)
+	if *layoutName == "standard" {
+		layout = onnxbuild.LayoutStandard
+	}
+	if !slices.Contains(onnxbuild.Layouts(), layout) {
+		return badInputf("--layout %q: want standard, transformers.js, optimum-merged or optimum-split", *layoutName)
+	}
+	if *quant != "" && *variant == "" {
+		*variant = *quant
+		if *quant == onnxbuild.QuantQ8 {
+			*variant = "quantized" // transformers.js's model_quantized.onnx (its dtype q8)
+		}
+	}
+	if *chunkMB < 0 {
+		return badInputf("--data-chunk-mb must be positive")
+	}
+	exportQuirks := func(c *onnxbuild.LlamaConfig) {
+		c.Quant, c.LogitsFloat16, c.LastLogitsOnly, c.LogitsToKeep, c.CachePosition = *quant, *logits16, *lastLogits, *keepInput, *cachePos
 	}
 	if fs.NArg() > 0 {
 		return badInputf("unexpected arguments %q", fs.Args())
@@ -58,7 +94,8 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	if *out == "" {
 		return badInputf("--out is required")
 	}
-	opts := onnxbuild.DirOptions{Overwrite: *force}
+	opts := onnxbuild.DirOptions{Overwrite: *force, Layout: layout, Subfolder: *subfolder, Variant: *variant,
+		ExternalChunkBytes: int64(*chunkMB) << 20}
 	switch *external {
 	case "auto":
 	case "always", "never":
@@ -85,7 +122,13 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if *seed >= 0 || *tokPath != "" || *eosBias != 0 || *maxSeq != 0 {
 			return badInputf("--seed, --tokenizer, --eos-bias and --max-seq-len are for seeded models, not --llama2c")
 		}
-		adjust := func(c *onnxbuild.LlamaConfig) { c.KVFloat16, c.GenAI, c.Int4 = *kv16, *genai, *int4 }
+		if *addVariant {
+			return badInputf("--add-variant is for seeded models")
+		}
+		adjust := func(c *onnxbuild.LlamaConfig) {
+			c.KVFloat16, c.GenAI, c.Int4 = *kv16, *genai, *int4
+			exportQuirks(c)
+		}
 		if cfg, err = onnxbuild.ConvertLlama2CWith(*ckpt, *tokBin, *out, adjust, opts); err != nil {
 			return dirError(err)
 		}
@@ -103,6 +146,7 @@ func cmdBuildModel(ctx context.Context, e env) error {
 			return badInput(unprefixed(err))
 		}
 		cfg.BOSTokenID, cfg.EOSTokenIDs, cfg.KVFloat16, cfg.GenAI, cfg.Int4 = bos, eos, *kv16, *genai, *int4
+		exportQuirks(&cfg)
 		switch *rope {
 		case "half":
 		case "interleaved":
@@ -118,7 +162,17 @@ func cmdBuildModel(ctx context.Context, e env) error {
 		if err := cfg.Validate(); err != nil {
 			return badInput(err)
 		}
-		if err := onnxbuild.WriteSeededModelDir(*out, cfg, *seed, float32(*eosBias), opts); err != nil {
+		if *addVariant {
+			w := onnxbuild.RandomWeights(cfg, *seed)
+			if *eosBias != 0 {
+				if err := w.AddLogitBias(cfg.VocabSize, cfg.EOSTokenIDs[0], float32(*eosBias)); err != nil {
+					return badInput(unprefixed(err))
+				}
+			}
+			if err := onnxbuild.AddVariant(*out, cfg, w, opts); err != nil {
+				return badInput(unprefixed(err))
+			}
+		} else if err := onnxbuild.WriteSeededModelDir(*out, cfg, *seed, float32(*eosBias), opts); err != nil {
 			return dirError(err)
 		}
 	default:
@@ -130,19 +184,28 @@ func cmdBuildModel(ctx context.Context, e env) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	if layout != onnxbuild.LayoutStandard || *variant != "" {
+		ext = "layout " + *layoutName
+		if *variant != "" {
+			ext += ", variant " + *variant
+		}
+	}
 	kv := "float32"
 	if cfg.KVFloat16 {
 		kv = "float16"
 	}
-	layout := ""
+	kind := ""
 	if cfg.GenAI {
-		layout = ", genai layout (GroupQueryAttention)"
+		kind = ", genai layout (GroupQueryAttention)"
 	}
 	if cfg.Int4 {
-		layout += ", int4 MatMulNBits projections"
+		kind += ", int4 MatMulNBits projections"
+	}
+	if cfg.Quant != "" {
+		kind += ", " + cfg.Quant + " weights"
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: vocab %d, dim %d, %d layers, %d/%d heads, context %d, KV %s, %s%s\n",
-		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext, layout)
+		*out, cfg.VocabSize, cfg.Dim, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.MaxSeqLen, kv, ext, kind)
 	return nil
 }
 

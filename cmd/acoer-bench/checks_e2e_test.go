@@ -17,6 +17,7 @@ import (
 
 	"github.com/acoer/acoer-bench/bench"
 	"github.com/acoer/acoer-bench/metrics"
+	"github.com/acoer/acoer-bench/runner"
 	"github.com/acoer/acoer-bench/runner/ort"
 )
 
@@ -442,5 +443,61 @@ decoding:
 	}
 	if ckSnapshot(t, out) != nil {
 		t.Fatal("results written")
+	}
+}
+
+// A benchmark config's variant picks the graph of a transformers.js directory; results record the
+// layout, the variant, the graph and every data file's sha256; another variant of the same directory is
+// other samples (refused without --force); a variant the directory lacks is one line before any work.
+func TestRunVariant(t *testing.T) {
+	rtNeedORT(t)
+	dir := t.TempDir()
+	m := ckModel(t, dir, "tjs", "--layout", "transformers.js", "--external-data", "always")
+	ckModel(t, dir, "tjs", "--layout", "transformers.js", "--quant", "q4", "--add-variant")
+	res := filepath.Join(dir, "res")
+	cfg := ckConfig(t, dir, "v", []string{"{name: a, path: tjs, provider: cpu, variant: q4}"}, "")
+	ckRun(t, cfg, res, 0)
+	r, err := bench.ReadResults(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Provenance.Models["a"]
+	sum, _, _ := runner.ModelHashes(m, "q4")
+	if p.Layout != "transformers.js" || p.Variant != "q4" || p.Graph != "onnx/model_q4.onnx" || p.SHA256 != sum {
+		t.Errorf("provenance: layout %q variant %q graph %q sha %s (want %s)", p.Layout, p.Variant, p.Graph, p.SHA256, sum)
+	}
+	for _, f := range []string{"report.md", "report.html"} {
+		if b, _ := os.ReadFile(filepath.Join(res, f)); !strings.Contains(strings.ReplaceAll(string(b), `\_`, "_"), "onnx/model_q4.onnx sha256") ||
+			!strings.Contains(string(b), "; transformers.js layout, variant q4") {
+			t.Errorf("%s does not name the graph, layout and variant", f)
+		}
+	}
+	man, err := bench.ReadManifest(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mi := man.Models["a"]; mi.Variant != "q4" || mi.Graph != "onnx/model_q4.onnx" || man.Config.Models[0].Variant != "q4" {
+		t.Errorf("manifest: %+v, config model %+v", mi, man.Config.Models[0])
+	}
+	before := ckSnapshot(t, res)
+	other := ckConfig(t, dir, "v2", []string{"{name: a, path: tjs, provider: cpu}"}, "")
+	ckRun(t, other, res, exitUsage, "changed: a/g/greedy")
+	if after := ckSnapshot(t, res); !reflect.DeepEqual(before, after) {
+		t.Error("the refused run changed the results directory")
+	}
+	// The default variant has external data: its file is recorded by its path in the model directory.
+	res2 := filepath.Join(dir, "res2")
+	ckRun(t, other, res2, 0)
+	r, _ = bench.ReadResults(res2)
+	if p := r.Provenance.Models["a"]; p.Variant != "" || p.Graph != "onnx/model.onnx" || len(p.DataFiles["onnx/model.onnx_data"]) != 64 {
+		t.Errorf("default variant provenance: %+v", p)
+	}
+	missing := ckConfig(t, dir, "v3", []string{"{name: a, path: tjs, provider: cpu, variant: int8}"}, "")
+	errOut := ckRun(t, missing, filepath.Join(dir, "res3"), exitUsage, `has no variant "int8": it has default (onnx/model.onnx), q4 (onnx/model_q4.onnx)`)
+	if strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Errorf("want one line: %s", errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "res3")); err == nil {
+		t.Error("a refused plan created the results directory")
 	}
 }

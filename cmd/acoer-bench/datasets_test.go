@@ -86,7 +86,7 @@ func TestDatasetsDownloadCLI(t *testing.T) {
 		t.Skipf("real aime25 file not found at %s: skipping the end-to-end download", shared)
 	}
 	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/inclusionAI/AReaL/ea12141f/evaluation/data/aime25/test.jsonl" {
+		if r.URL.Path != "/inclusionAI/AReaL/ea12141f2b18fbcd130c6460e8a141c1913354de/evaluation/data/aime25/test.jsonl" {
 			http.NotFound(w, r)
 			return
 		}

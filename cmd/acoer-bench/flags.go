@@ -72,3 +72,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) error {
 	}
 	return fs.Parse(append([]string{"--"}, pos...))
 }
+
+// variantUsage is the help of --variant (inspect, generate, perf).
+const variantUsage = "the decoder graph among the directory's variants: fp16, q4, q4f16, int8, uint8, quantized (q8), bnb4, ... " +
+	"(onnx/model_<variant>.onnx, decoder_model_merged_<variant>.onnx, ...), or the graph's file name; default: the plain model.onnx (fp32)"

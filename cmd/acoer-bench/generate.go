@@ -23,6 +23,7 @@ func cmdGenerate(ctx context.Context, e env) error {
   acoer-bench generate --model models/qwen3-0.6b --chat --system "Think step by step." \
       --prompt "What is 12*13?" --max-new-tokens 512 --temperature 0.6 --top-p 0.95 --seed 1 --json`, e.stderr)
 	model := fs.String("model", "", "model directory")
+	variant := fs.String("variant", "", variantUsage)
 	prompt := fs.String("prompt", "", "prompt text (empty: BOS only, when the tokenizer adds one)")
 	promptFile := fs.String("prompt-file", "", "read the prompt from this file (- for stdin)")
 	maxNew := fs.Int("max-new-tokens", 128, "maximum number of generated tokens")
@@ -91,7 +92,7 @@ func cmdGenerate(ctx context.Context, e env) error {
 	}
 
 	opts := runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads,
-		Overflow: *overflow, KeepSpecialTokens: *keepSpecial, Log: e.stderr}
+		Overflow: *overflow, KeepSpecialTokens: *keepSpecial, Log: e.stderr, Variant: *variant}
 	if len(eosIDs) > 0 {
 		opts.EOSIDs, opts.EOSFrom = eosIDs, "--eos-id"
 	}

@@ -109,3 +109,53 @@ func TestDoctorCommand(t *testing.T) {
 		t.Errorf("doctor with a missing library: exit %d\n%s", code, out)
 	}
 }
+
+// inspect names the layout and the variant, generate runs the variant asked for, and a variant the
+// directory does not have is one line naming those it has, exit 2.
+func TestInspectLayoutsAndVariants(t *testing.T) {
+	rtNeedORT(t)
+	base := t.TempDir()
+	tjs := filepath.Join(base, "tjs")
+	for _, args := range [][]string{
+		{"build-model", "--out", tjs, "--seed", "3", "--layout", "transformers.js", "--external-data", "always", "--data-chunk-mb", "1"},
+		{"build-model", "--out", tjs, "--seed", "3", "--layout", "transformers.js", "--quant", "q4", "--add-variant"},
+		{"build-model", "--out", filepath.Join(base, "merged"), "--seed", "3", "--layout", "optimum-merged", "--onnx-subfolder"},
+		{"build-model", "--out", filepath.Join(base, "split"), "--seed", "3", "--layout", "optimum-split", "--logits-to-keep", "num_logits_to_keep"},
+	} {
+		if code, _, errs := rtRun(args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--model", tjs}, []string{"layout       transformers.js", "variant      default (the directory has default, q4)", "model        " + filepath.Join(tjs, "onnx", "model.onnx"), "onnx/model.onnx_data"}},
+		{[]string{"--model", tjs, "--variant", "q4"}, []string{"variant      q4 (the directory has default, q4)", filepath.Join(tjs, "onnx", "model_q4.onnx")}},
+		{[]string{"--model", filepath.Join(base, "merged")}, []string{"layout       optimum-merged", "fed          use_cache_branch bool: false for the first step (empty past), true after"}},
+		{[]string{"--model", filepath.Join(base, "split")}, []string{"layout       optimum-split", "first step   " + filepath.Join(base, "split", "decoder_model.onnx"),
+			"  decoder_model.onnx (", "fed          num_logits_to_keep int64"}},
+	} {
+		code, out, errs := rtRun(append([]string{"inspect"}, c.args...)...)
+		if code != exitOK {
+			t.Fatalf("inspect %v: exit %d: %s", c.args, code, errs)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("inspect %v lacks %q:\n%s", c.args, w, out)
+			}
+		}
+	}
+	code, out, errs := rtRun("generate", "--model", tjs, "--variant", "q4", "--prompt", "Hi", "--max-new-tokens", "4", "--provider", "cpu", "--json")
+	var g struct {
+		TokenIDs []int `json:"token_ids"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &g) != nil || len(g.TokenIDs) == 0 {
+		t.Errorf("generate --variant q4: exit %d %s %s", code, out, errs)
+	}
+	code, _, errs = rtRun("inspect", "--model", tjs, "--variant", "int8")
+	if code != exitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 ||
+		!strings.Contains(errs, `has no variant "int8": it has default (onnx/model.onnx), q4 (onnx/model_q4.onnx)`) {
+		t.Errorf("unknown variant: exit %d: %s", code, errs)
+	}
+}

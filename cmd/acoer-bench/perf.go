@@ -14,6 +14,7 @@ func cmdPerf(ctx context.Context, e env) error {
 	fs := newFlags("perf", "--model DIR [--prompt-tokens 128,1024] [--gen-tokens 128] [--batch 1,8,32] [--repeat 5] [flags]", `  acoer-bench perf --model models/qwen2.5-1.5b --provider cuda
   acoer-bench perf --model models/medium --prompt-tokens 128,1024 --gen-tokens 128 --batch 1,8,32 --repeat 5 --format md`, e.stderr)
 	model := fs.String("model", "", "model directory")
+	variant := fs.String("variant", "", variantUsage)
 	promptTokens := fs.String("prompt-tokens", "128,1024", "prompt lengths whose prefill is timed (comma-separated)")
 	genTokens := fs.String("gen-tokens", "128", "generated lengths of the decode measurements (comma-separated)")
 	batches := fs.String("batch", "1,8,32", "batch sizes of the decode measurements (comma-separated)")
@@ -57,7 +58,8 @@ func cmdPerf(ctx context.Context, e env) error {
 	if *kvCache != "device" && *kvCache != "host" {
 		return badInputf("--kv-cache must be device or host, got %q", *kvCache)
 	}
-	m, err := runner.Open(*model, runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads, Log: e.stderr, HostKV: *kvCache == "host"})
+	m, err := runner.Open(*model, runner.Options{Provider: *provider, ORTLib: *ortLib, IntraOpThreads: *threads, Log: e.stderr,
+		HostKV: *kvCache == "host", Variant: *variant})
 	if err != nil {
 		return modelError(err)
 	}

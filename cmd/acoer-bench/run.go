@@ -16,7 +16,7 @@ import (
 	"github.com/acoer/acoer-bench/bench"
 )
 
-const runExamples = `  # the embedded default (build its two test models first: make run-default does both)
+const runExamples = `  # the embedded default (its two seeded test models are built into the user cache on first use)
   acoer-bench run --out results/default
 
   # a real config, two models only, first 50 problems of each dataset

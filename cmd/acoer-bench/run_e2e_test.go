@@ -205,3 +205,68 @@ func TestRunMissingInputsExit2(t *testing.T) {
 		}
 	}
 }
+
+// The embedded default runs from the binary alone, as a new user runs it: in an empty directory
+// (no benchmarks.yaml, no models), `run --out r` builds its two seeded models into the user cache on
+// first use, says so on stderr, and runs; the next run builds nothing and generates nothing. The models
+// equal what build-model writes (make run-default's). A model directory missing from a user's own config
+// stays an error naming the model and the path.
+func TestRunDefaultFromTheBinaryAlone(t *testing.T) {
+	lib, err := ort.Discover("")
+	if err != nil {
+		t.Skipf("ONNX Runtime not found (make setup): %v", err)
+	}
+	t.Setenv(ort.EnvVar, lib) // an installed binary is pointed at the library this way
+	cache := filepath.Join(t.TempDir(), "cache")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	empty := t.TempDir()
+	t.Chdir(empty)
+	code, stdout, errOut := benchCLI("run", "--out", "r", "--quiet")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, errOut)
+	}
+	models := filepath.Join(cache, "acoer-bench", "models")
+	for _, w := range []string{
+		"acoer-bench run: no benchmarks.yaml here: using the embedded default",
+		`acoer-bench run: model "baseline": building its seeded test model (preset tiny, seed 7: random weights, it shows the harness working and does not reason) into ` + filepath.Join(models, "baseline") + " (first use)",
+		`acoer-bench run: model "candidate": building its seeded test model (preset tiny, seed 7, EOS bias 3: random weights`,
+	} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+	if !strings.Contains(stdout, "40 samples generated, 0 already there") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	res, err := bench.ReadResults(filepath.Join(empty, "r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := res.Task("candidate", "arith20", "greedy"); c.VsBaseline == nil || !(c.VsBaseline.Tokens.Reduction.Estimate > 0) {
+		t.Errorf("the eos-biased candidate is not shorter: %+v", c.VsBaseline)
+	}
+	// The same models as build-model's.
+	ref := filepath.Join(t.TempDir(), "ref")
+	if code, _, e := benchCLI("build-model", "--out", ref, "--seed", "7", "--preset", "tiny", "--eos-bias", "3"); code != 0 {
+		t.Fatal(e)
+	}
+	for _, f := range []string{"model.onnx", "tokenizer.json", "config.json"} {
+		a, _ := os.ReadFile(filepath.Join(ref, f))
+		b, _ := os.ReadFile(filepath.Join(models, "candidate", f))
+		if !bytes.Equal(a, b) || len(a) == 0 {
+			t.Errorf("%s differs from build-model's", f)
+		}
+	}
+	code, stdout, errOut = benchCLI("run", "--out", "r", "--quiet")
+	if code != 0 || strings.Contains(errOut, "building") || !strings.Contains(stdout, "0 samples generated, 40 already there") {
+		t.Errorf("second run: exit %d\n%s\n%s", code, errOut, stdout)
+	}
+
+	// A user's own config: no seeded key, no building.
+	os.WriteFile("mine.yaml", []byte("models:\n  - {name: mine, path: models/mine}\ndatasets:\n  - {name: g, kind: jsonl, path: "+
+		filepath.Join(empty, "r", "defaults", "problems.jsonl")+", grader: gsm8k}\n"), 0o644)
+	code, _, errOut = benchCLI("run", "--config", "mine.yaml", "--out", "r2", "--quiet")
+	if code != exitUsage || !strings.Contains(errOut, `model "mine": model directory `+filepath.Join(empty, "models", "mine")+": file does not exist") || strings.Contains(errOut, "building") {
+		t.Errorf("missing model in a user's config: exit %d\n%s", code, errOut)
+	}
+}

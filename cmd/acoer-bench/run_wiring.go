@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 
 	"github.com/acoer/acoer-bench/bench"
 	"github.com/acoer/acoer-bench/datasets"
 	"github.com/acoer/acoer-bench/metrics"
 	"github.com/acoer/acoer-bench/runner"
+	"github.com/acoer/acoer-bench/runner/onnxbuild"
 	"github.com/acoer/acoer-bench/runner/tokenizer"
 )
 
@@ -27,7 +30,8 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 			}
 			return checkedAdapter{c}, nil
 		},
-		ModelHashes: func(m bench.ModelSpec) (string, string, error) { return runner.ModelHashes(m.Path) },
+		ModelHashes: func(m bench.ModelSpec) (string, string, error) { return runner.ModelHashes(m.Path, m.Variant) },
+		BuildSeeded: buildSeeded,
 		Problems: func(d bench.DatasetSpec) ([]datasets.Problem, bench.DatasetInfo, error) {
 			spec := datasets.Spec{Name: d.Name, Kind: d.Kind, Path: d.Path}
 			if f := d.Fields; f != nil {
@@ -48,10 +52,21 @@ func benchDeps(w runWiring) (bench.Deps, func(), error) {
 	return deps, func() {}, nil
 }
 
-// modelOptions are the runner options of a config's model entry: its provider, intra-op threads and
-// spinning, and its eos_token_id when set (replacing the model directory's EOS ids).
+// buildSeeded builds a config's seeded test model into dir exactly as `build-model --out DIR --seed
+// SEED --preset PRESET --eos-bias B` does (the built-in byte-level tokenizer, the preset's shape).
+func buildSeeded(dir string, s bench.SeededModel) error {
+	cfg, err := onnxbuild.Preset(s.Preset, len(onnxbuild.ByteTokenizerPieces()))
+	if err != nil {
+		return badInput(unprefixed(err))
+	}
+	return onnxbuild.WriteSeededModelDir(dir, cfg, s.Seed, float32(s.EOSBias), onnxbuild.DirOptions{})
+}
+
+// modelOptions are the runner options of a config's model entry: its provider, variant, intra-op
+// threads and spinning, and its eos_token_id when set (replacing the model directory's EOS ids).
 func modelOptions(m bench.ModelSpec, w runWiring) runner.Options {
-	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log, IntraOpThreads: m.Threads, Spinning: m.Spinning}
+	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log, Variant: m.Variant,
+		IntraOpThreads: m.Threads, Spinning: m.Spinning}
 	if len(m.EOSTokenID) > 0 {
 		o.EOSIDs, o.EOSFrom = m.EOSTokenID, "the benchmark config's eos_token_id"
 	}
@@ -98,7 +113,8 @@ func (a modelAdapter) EncodePrompt(text string, c bench.ChatOptions) ([]int, err
 func (a modelAdapter) Info() bench.ModelInfo { return benchModelInfo(a.Model.Info()) }
 
 func benchModelInfo(i runner.Info) bench.ModelInfo {
-	mi := bench.ModelInfo{Path: i.ModelDir, SHA256: i.ModelSHA256, DataSHA256: i.DataSHA256, Tokenizer: i.TokenizerFile,
+	mi := bench.ModelInfo{Path: i.ModelDir, Layout: i.Layout, Variant: i.Variant, Graph: relGraph(i.ModelDir, i.ModelFile),
+		SHA256: i.ModelSHA256, DataSHA256: i.DataSHA256, Tokenizer: i.TokenizerFile,
 		ORTVersion: i.ORTVersion, Provider: i.Provider, ContextLength: i.ContextLength, BOSRule: i.BOSRule,
 		EOSIDs: i.EOSIDs, EOSFrom: i.EOSFrom, MaskedIDs: i.MaskedIDs, Warnings: i.Warnings,
 		KVCache: i.KVCache, IntraOpThreads: i.IntraOpThreads, Spinning: i.Spinning}
@@ -114,6 +130,15 @@ func benchModelInfo(i runner.Info) bench.ModelInfo {
 		mi.DataFiles[f.Location] = f.SHA256
 	}
 	return mi
+}
+
+// relGraph is the graph file's path relative to the model directory (slashes), or the path itself.
+func relGraph(dir, file string) string {
+	rel, err := filepath.Rel(dir, file)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return file
+	}
+	return filepath.ToSlash(rel)
 }
 
 // checkedAdapter gives bench what it checks before the work from a runner.Checked.

@@ -60,6 +60,25 @@ type LlamaConfig struct {
 	// the weights such a graph computes with.
 	Int4 bool
 
+	// Export quirks of real checkpoints (standard optimum/transformers.js layout only). Each changes the
+	// graph's I/O contract or storage, never its math: the same weights give the same tokens.
+	//
+	// Quant stores the weights in one of QuantKinds (fp16, q4, q4f16, int8, uint8), as transformers.js's
+	// onnx/model_<kind>.onnx variants do; "" is float32. ExportedWeights gives what each computes with.
+	Quant string
+	// LogitsFloat16 makes the logits output float16 (computed in float32 and cast).
+	LogitsFloat16 bool
+	// LastLogitsOnly returns the logits of the last position only: [batch, 1, vocab].
+	LastLogitsOnly bool
+	// LogitsToKeep, when set, names an int64 scalar input (num_logits_to_keep, logits_to_keep): the
+	// logits cover the last that many positions, [batch, n, vocab], all of them for 0 (transformers'
+	// semantics).
+	LogitsToKeep string
+	// CachePosition adds transformers' cache_position input, int64 [sequence_length]: the cache
+	// columns of the positions fed, from which the causal mask is built (query i sees the keys at columns
+	// <= cache_position[i]), instead of past_sequence_length + i.
+	CachePosition bool
+
 	// BOSTokenID and EOSTokenIDs go to config.json / generation_config.json.
 	BOSTokenID  int
 	EOSTokenIDs []int
@@ -93,6 +112,9 @@ func (c LlamaConfig) Validate() error {
 	case c.GenAI && c.HeadDim()%16 != 0:
 		// ONNX Runtime's GroupQueryAttention: "head_size shall be a multiple of 16".
 		return fmt.Errorf("onnxbuild: head dim %d: GroupQueryAttention needs a multiple of 16", c.HeadDim())
+	}
+	if err := c.validateQuant(); err != nil {
+		return err
 	}
 	if c.BOSTokenID < 0 || c.BOSTokenID >= c.VocabSize {
 		return fmt.Errorf("onnxbuild: bos id %d outside vocab %d", c.BOSTokenID, c.VocabSize)

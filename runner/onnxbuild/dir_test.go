@@ -177,3 +177,84 @@ func TestByteTokenizerJSON(t *testing.T) {
 		}
 	}
 }
+
+// Each layout writes the files its exporter does, with the data file named after its graph (and in
+// chunks when asked); AddVariant adds a variant's graph beside the others and refuses to replace one.
+func TestLayoutFileNames(t *testing.T) {
+	cfg := testConfig()
+	w := RandomWeights(cfg, 1)
+	yes := true
+	for _, c := range []struct {
+		opts  DirOptions
+		files []string
+	}{
+		{DirOptions{}, []string{"model.onnx", "config.json", "generation_config.json"}},
+		{DirOptions{ExternalData: &yes}, []string{"model.onnx", ExternalDataName}},
+		{DirOptions{Layout: LayoutTransformersJS, ExternalData: &yes}, []string{"onnx/model.onnx", "onnx/model.onnx_data", "config.json"}},
+		{DirOptions{Layout: LayoutTransformersJS, Variant: "fp16", ExternalData: &yes, ExternalChunkBytes: 8 << 10},
+			[]string{"onnx/model_fp16.onnx", "onnx/model_fp16.onnx_data", "onnx/model_fp16.onnx_data_1"}},
+		{DirOptions{Layout: LayoutOptimumMerged}, []string{"decoder_model_merged.onnx"}},
+		{DirOptions{Layout: LayoutOptimumMerged, Subfolder: true, Variant: "quantized"}, []string{"onnx/decoder_model_merged_quantized.onnx", "config.json"}},
+		{DirOptions{Layout: LayoutOptimumSplit, ExternalData: &yes}, []string{"decoder_model.onnx", "decoder_model.onnx_data", "decoder_with_past_model.onnx", "decoder_with_past_model.onnx_data"}},
+	} {
+		dir := filepath.Join(t.TempDir(), "m")
+		if err := WriteModelDir(dir, cfg, w, c.opts); err != nil {
+			t.Fatalf("%+v: %v", c.opts, err)
+		}
+		for _, f := range c.files {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("%+v: no %s", c.opts, f)
+			}
+		}
+	}
+	if err := WriteModelDir(filepath.Join(t.TempDir(), "m"), cfg, w, DirOptions{Layout: LayoutOptimumSplit, ExternalData: &yes, ExternalDataName: "w.bin"}); err == nil {
+		t.Error("one data file name for the two graphs of a split pair accepted")
+	}
+	if err := WriteModelDir(filepath.Join(t.TempDir(), "m"), cfg, w, DirOptions{Layout: "onnx-fancy"}); err == nil || !strings.Contains(err.Error(), "unknown layout") {
+		t.Errorf("unknown layout: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "m")
+	opts := DirOptions{Layout: LayoutTransformersJS}
+	if err := WriteModelDir(dir, cfg, w, opts); err != nil {
+		t.Fatal(err)
+	}
+	q := cfg
+	q.Quant = QuantQ4
+	opts.Variant = "q4"
+	if err := AddVariant(dir, q, w, opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := AddVariant(dir, q, w, opts); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("second AddVariant: %v", err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "onnx"))
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "model.onnx,model_q4.onnx" {
+		t.Errorf("onnx/ holds %v", names)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 { // config.json, generation_config.json, onnx: no temp dir left
+		t.Errorf("model dir holds %d entries", len(ents))
+	}
+}
+
+// The weight kinds refuse what they cannot store.
+func TestQuantValidation(t *testing.T) {
+	for _, c := range []struct {
+		adjust func(*LlamaConfig)
+		want   string
+	}{
+		{func(c *LlamaConfig) { c.Quant = "q3" }, "unknown weight kind"},
+		{func(c *LlamaConfig) { c.Quant, c.GenAI, c.Dim, c.Heads = QuantQ4, true, 64, 4 }, "genai graph quantizes with Int4"},
+		{func(c *LlamaConfig) { c.LastLogitsOnly, c.LogitsToKeep = true, "num_logits_to_keep" }, "exclude each other"},
+		{func(c *LlamaConfig) { c.CachePosition, c.NoPositionIDs = true, true }, "takes position_ids too"},
+	} {
+		cfg := testConfig()
+		c.adjust(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", cfg, err, c.want)
+		}
+	}
+}

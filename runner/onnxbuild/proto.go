@@ -16,6 +16,7 @@ import (
 const (
 	dtFloat   = 1
 	dtUint8   = 2
+	dtInt8    = 3
 	dtInt32   = 6
 	dtInt64   = 7
 	dtBool    = 9
@@ -31,6 +32,7 @@ const (
 	attrInt    = 2
 	attrString = 3
 	attrTensor = 4
+	attrGraph  = 5
 	attrInts   = 7
 )
 
@@ -55,7 +57,8 @@ type dim struct {
 	Param string
 }
 
-// valueInfo declares a graph input or output.
+// valueInfo declares a graph input or output. A nil Shape declares the element type only (an If
+// branch's outputs); an empty one a scalar.
 type valueInfo struct {
 	Name     string
 	DataType int
@@ -71,6 +74,7 @@ type attr struct {
 	S      string
 	Ints   []int64
 	Tensor *tensor
+	Graph  *graph // attrGraph: an If branch
 }
 
 // node is one operator application. Domain is "" for the default ONNX domain ("com.microsoft" for
@@ -169,6 +173,8 @@ func (a attr) marshal() []byte {
 		b = appendString(b, 4, a.S)
 	case attrTensor:
 		b = appendMessage(b, 5, a.Tensor.marshal())
+	case attrGraph:
+		b = appendMessage(b, 6, a.Graph.marshal())
 	case attrInts:
 		for _, v := range a.Ints {
 			b = appendVarint(b, 8, v)
@@ -212,7 +218,9 @@ func (v valueInfo) marshal() []byte {
 	}
 	var tt []byte
 	tt = appendVarint(tt, 1, int64(v.DataType)) // TypeProto.Tensor.elem_type
-	tt = appendMessage(tt, 2, shape)            // TypeProto.Tensor.shape
+	if v.Shape != nil {
+		tt = appendMessage(tt, 2, shape) // TypeProto.Tensor.shape
+	}
 	var typ []byte
 	typ = appendMessage(typ, 1, tt) // TypeProto.tensor_type
 	var b []byte
@@ -273,6 +281,15 @@ func float32Raw(v []float32) []byte {
 	b := make([]byte, 4*len(v))
 	for i, x := range v {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// float16Raw returns the little-endian IEEE binary16 bytes of v (rounded to nearest even).
+func float16Raw(v []float32) []byte {
+	b := make([]byte, 2*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint16(b[2*i:], Float32ToHalf(x))
 	}
 	return b
 }
