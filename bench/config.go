@@ -75,16 +75,16 @@ type ModelSpec struct {
 	// (generation_config.json, config.json, genai_config.json, tokenizer_config.json): for a model whose
 	// files state none, or a wrong one.
 	EOSTokenID TokenIDs `yaml:"eos_token_id" json:"eos_token_id,omitempty"`
-	// Seeded, when set, says how to build this model when its directory does not exist: a test decoder
-	// with seeded random weights (the embedded default's two models). run builds it there on first use
-	// and says so; a model without it whose directory is missing is an error.
-	Seeded *SeededModel `yaml:"seeded" json:"seeded,omitempty"`
 	// Threads is ONNX Runtime's intra-op thread count for this model's session (0 or unset = its
 	// default, one per core) and Spinning whether those threads spin while waiting for work (unset = its
 	// default, true). They change speed, not samples: the config hash leaves them out (as it does
 	// batch_size), and results record them.
 	Threads  int   `yaml:"threads" json:"threads,omitempty"`
 	Spinning *bool `yaml:"spinning" json:"spinning,omitempty"`
+	// Seeded, when set, says how to build this model when its directory does not exist: a test decoder
+	// with seeded random weights (the embedded default's two models). run builds it there on first use
+	// and says so; a model without it whose directory is missing is an error.
+	Seeded *SeededModel `yaml:"seeded" json:"seeded,omitempty"`
 }
 
 // SeededModel is a test decoder with seeded random weights, as `acoer-bench build-model --seed SEED

@@ -127,10 +127,6 @@ func (m *Model) Perf(ctx context.Context, opt PerfOptions) (*PerfReport, error) 
 	}
 	info := m.Info()
 	r := &PerfReport{Model: info.ModelDir, Provider: info.Provider, KVCache: info.KVCache, ORT: info.ORTVersion, Warmup: opt.Warmup, Repeat: opt.Repeat, Seed: opt.Seed, CUDA: info.CUDA}
-	if info.CUDA != nil {
-		// The measured bandwidth is the host's: it bounds nothing about a step on the GPU.
-		opt.SkipBandwidth = true
-	}
 	r.Host.CPUs, r.Host.OS, r.Host.Arch = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH
 	if g, err := readGraphFile(m.md.ModelFile); err == nil {
 		r.WeightBytes, r.StreamedBytes = g.WeightBytes, g.WeightBytes-g.GatheredBytes

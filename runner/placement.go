@@ -151,6 +151,9 @@ var computeOps = map[string]bool{
 // sessionPlacement reads where a session's nodes were assigned (the session must have been created with
 // recordPlacementKey set). firstEP is the session's preferred provider: nodes elsewhere are OnCPU.
 func sessionPlacement(sess cptr, firstEP string) (*Placement, error) {
+	if sess == nil {
+		return nil, errors.New("no session")
+	}
 	if err := initPlacementAPI(); err != nil {
 		return nil, err
 	}

@@ -65,7 +65,8 @@ func buildSeeded(dir string, s bench.SeededModel) error {
 // modelOptions are the runner options of a config's model entry: its provider, variant, intra-op
 // threads and spinning, and its eos_token_id when set (replacing the model directory's EOS ids).
 func modelOptions(m bench.ModelSpec, w runWiring) runner.Options {
-	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log, Variant: m.Variant, IntraOpThreads: m.Threads, Spinning: m.Spinning}
+	o := runner.Options{Provider: m.Provider, ORTLib: w.ORTLib, Log: w.Log, Variant: m.Variant,
+		IntraOpThreads: m.Threads, Spinning: m.Spinning}
 	if len(m.EOSTokenID) > 0 {
 		o.EOSIDs, o.EOSFrom = m.EOSTokenID, "the benchmark config's eos_token_id"
 	}
