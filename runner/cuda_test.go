@@ -7,12 +7,7 @@ package runner
 import (
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -21,54 +16,7 @@ import (
 
 // TestPlacementAPITableIndexes checks placement.go's OrtApi positions against onnxruntime_go's header,
 // as TestOrtAPITableIndexes does for ortapi.go.
-func TestPlacementAPITableIndexes(t *testing.T) {
-	cc, err := exec.LookPath("gcc")
-	if err != nil {
-		if cc, err = exec.LookPath("cc"); err != nil {
-			t.Skip("no C compiler")
-		}
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/yalue/onnxruntime_go").Output()
-	if err != nil {
-		t.Fatalf("finding the onnxruntime_go module: %v", err)
-	}
-	dir := strings.TrimSpace(string(out))
-	src, err := os.ReadFile("placement.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := regexp.MustCompile(`(?m)^\s*PL_(\w+) = (\d+),`)
-	var prog strings.Builder
-	prog.WriteString("#include <stdio.h>\n#include <stddef.h>\n#include \"onnxruntime_c_api.h\"\nint main(void) {\n")
-	want := map[string]int{}
-	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-		n, _ := strconv.Atoi(m[2])
-		want[m[1]] = n
-		fmt.Fprintf(&prog, "printf(\"%s %%zu\\n\", offsetof(OrtApi, %s) / sizeof(void*));\n", m[1], m[1])
-	}
-	if len(want) != 8 {
-		t.Fatalf("found %d table positions in placement.go, want 8", len(want))
-	}
-	prog.WriteString("return 0; }\n")
-	tmp := t.TempDir()
-	os.WriteFile(filepath.Join(tmp, "offsets.c"), []byte(prog.String()), 0o644)
-	bin := filepath.Join(tmp, "offsets")
-	if out, err := exec.Command(cc, "-I", dir, filepath.Join(tmp, "offsets.c"), "-o", bin).CombinedOutput(); err != nil {
-		t.Fatalf("compiling against %s: %v\n%s", dir, err, out)
-	}
-	got, err := exec.Command(bin).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(got)), "\n") {
-		var name string
-		var idx int
-		fmt.Sscanf(line, "%s %d", &name, &idx)
-		if want[name] != idx {
-			t.Errorf("OrtApi.%s is at position %d in the header, placement.go says %d", name, idx, want[name])
-		}
-	}
-}
+func TestPlacementAPITableIndexes(t *testing.T) { checkTableIndexes(t, "placement.go", "PL_", 8) }
 
 func openDir(t *testing.T, dir string, opts Options) *Model {
 	t.Helper()
