@@ -26,9 +26,6 @@ enum {
 	I_CreateTensorAsOrtValue = 48,
 	I_CreateTensorWithDataAsOrtValue = 49,
 	I_GetTensorMutableData = 51,
-	I_GetDimensionsCount = 61,
-	I_GetDimensions = 62,
-	I_GetTensorTypeAndShape = 65,
 	I_CreateCpuMemoryInfo = 69,
 	I_MemoryInfoGetName = 71,
 	I_AllocatorFree = 76,
@@ -37,7 +34,6 @@ enum {
 	I_ReleaseStatus = 93,
 	I_ReleaseMemoryInfo = 94,
 	I_ReleaseValue = 96,
-	I_ReleaseTensorTypeAndShapeInfo = 99,
 	I_CreateAllocator = 131,
 	I_ReleaseAllocator = 132,
 	I_RunWithBinding = 133,
@@ -86,15 +82,6 @@ static P acoer_create_tensor_with_data(P info, void* data, size_t len, const int
 	return F(I_CreateTensorWithDataAsOrtValue, P (*)(P, void*, size_t, const int64_t*, size_t, int, P*))(info, data, len, shape, n, type, out);
 }
 static P acoer_tensor_data(P v, void** out) { return F(I_GetTensorMutableData, P (*)(P, void**))(v, out); }
-static P acoer_tensor_shape(P v, int64_t* dims, size_t max, size_t* n) {
-	P info = NULL;
-	P st = F(I_GetTensorTypeAndShape, P (*)(P, P*))(v, &info);
-	if (st) return st;
-	st = F(I_GetDimensionsCount, P (*)(P, size_t*))(info, n);
-	if (!st && *n <= max) st = F(I_GetDimensions, P (*)(P, int64_t*, size_t))(info, dims, *n);
-	F(I_ReleaseTensorTypeAndShapeInfo, void (*)(P))(info);
-	return st;
-}
 static P acoer_create_cpu_memory_info(P* out) { return F(I_CreateCpuMemoryInfo, P (*)(int, int, P*))(1, 0, out); } // OrtArenaAllocator, OrtMemTypeDefault
 static P acoer_memory_info_name(P info, const char** out) { return F(I_MemoryInfoGetName, P (*)(P, const char**))(info, out); }
 static void acoer_release_memory_info(P info) { F(I_ReleaseMemoryInfo, void (*)(P))(info); }
@@ -213,23 +200,6 @@ func tensorData(v cptr) (unsafe.Pointer, error) {
 	var p unsafe.Pointer
 	err := statusErr(C.acoer_tensor_data(C.P(v), &p))
 	return p, err
-}
-
-// tensorShape is a tensor's shape.
-func tensorShape(v cptr) ([]int64, error) {
-	var dims [8]C.int64_t
-	var n C.size_t
-	if err := statusErr(C.acoer_tensor_shape(C.P(v), &dims[0], 8, &n)); err != nil {
-		return nil, err
-	}
-	if n > 8 {
-		return nil, fmt.Errorf("a tensor of rank %d", n)
-	}
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = int64(dims[i])
-	}
-	return out, nil
 }
 
 // cShape copies a shape into C memory (freed by the caller).
