@@ -79,22 +79,7 @@ func sharedGenAICopy(t *testing.T) string {
 		t.Skipf("shared genai fp16 model not found at %s", src)
 	}
 	dst := filepath.Join(t.TempDir(), "genai-fp16")
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	copyDir(t, src, dst)
 	return dst
 }
 

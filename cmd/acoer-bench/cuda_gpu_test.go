@@ -6,13 +6,10 @@ package main
 import (
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/acoer/acoer-bench/bench"
 	"github.com/acoer/acoer-bench/runner"
@@ -61,31 +58,7 @@ func TestCUDARunKillNineResume(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(5, 3))
 	out := filepath.Join(dir, "killed")
-	kills := 0
-	for attempt := 0; ; attempt++ {
-		if attempt > 60 {
-			t.Fatal("never completed")
-		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRunKillNineChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "ACOER_BENCH_CLI_ARGS="+strings.Join([]string{"run", "--config", cfg, "--out", out, "--quiet"}, "\x1f"))
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("child: %v", err)
-			}
-		case <-time.After(time.Duration(300+r.IntN(1500)+200*attempt) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			kills++
-			continue
-		}
-		break
-	}
+	kills := killUntilDone(t, cfg, out, r, 300, 1500, 200)
 	t.Logf("%d kills before the run completed", kills)
 	for _, m := range []string{"baseline", "candidate"} {
 		k := bench.TaskKey{Model: m, Dataset: "arith20", Decoding: "greedy"}

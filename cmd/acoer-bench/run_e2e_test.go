@@ -113,34 +113,43 @@ func TestRunKillNine(t *testing.T) {
 	for seed := uint64(1); seed <= 2; seed++ {
 		r := rand.New(rand.NewPCG(seed, 3))
 		out := filepath.Join(dir, "killed", string(rune('a'+seed)))
-		for attempt := 0; ; attempt++ {
-			if attempt > 60 {
-				t.Fatal("never completed")
-			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestRunKillNineChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "ACOER_BENCH_CLI_ARGS="+strings.Join([]string{"run", "--config", cfg, "--out", out, "--quiet"}, "\x1f"))
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("child: %v", err)
-				}
-			case <-time.After(time.Duration(100+r.IntN(400)+100*attempt) * time.Millisecond):
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-done
-				continue
-			}
-			break
-		}
+		killUntilDone(t, cfg, out, r, 100, 400, 100)
 		for _, m := range []string{"baseline", "candidate"} {
 			k := bench.TaskKey{Model: m, Dataset: "arith20", Decoding: "greedy"}
 			if a, b := benchSansTimings(t, bench.SamplesPath(ref, k)), benchSansTimings(t, bench.SamplesPath(out, k)); !reflect.DeepEqual(a, b) {
 				t.Fatalf("seed %d: %s differs from an uninterrupted run", seed, k)
 			}
+		}
+	}
+}
+
+// killUntilDone runs `run --config cfg --out out` as a child process (this test binary as the CLI),
+// kills it with SIGKILL after base+rand(spread)+attempt*step ms until a run completes, and returns the
+// number of kills.
+func killUntilDone(t *testing.T, cfg, out string, r *rand.Rand, base, spread, step int) int {
+	t.Helper()
+	kills := 0
+	for attempt := 0; ; attempt++ {
+		if attempt > 60 {
+			t.Fatal("never completed")
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRunKillNineChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "ACOER_BENCH_CLI_ARGS="+strings.Join([]string{"run", "--config", cfg, "--out", out, "--quiet"}, "\x1f"))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("child: %v", err)
+			}
+			return kills
+		case <-time.After(time.Duration(base+r.IntN(spread)+step*attempt) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
 		}
 	}
 }
