@@ -70,20 +70,8 @@ type ModelInfo struct {
 	CUDA *CUDAProv `json:"cuda,omitempty"`
 }
 
-// CUDAProv is the GPU side of a model's provenance (runner.CUDAInfo).
-type CUDAProv struct {
-	GPU               string `json:"gpu,omitempty"`
-	ComputeCapability string `json:"compute_capability,omitempty"`
-	VisibleDevices    string `json:"cuda_visible_devices,omitempty"`
-	DriverRelease     string `json:"driver_release,omitempty"`
-	DriverCUDA        string `json:"driver_cuda,omitempty"`
-	// UseTF32 is the CUDA provider option use_tf32 (false: float32 MatMuls in full float32).
-	UseTF32      bool     `json:"use_tf32"`
-	Placement    string   `json:"placement,omitempty"`
-	ComputeOnCPU []string `json:"compute_on_cpu,omitempty"`
-	// SignalHandlersRestored are the signal handlers the CUDA libraries replaced, put back to Go's.
-	SignalHandlersRestored []string `json:"signal_handlers_restored,omitempty"`
-}
+// CUDAProv is the GPU side of a model's provenance: what runner.Model.Info records.
+type CUDAProv = runner.CUDAInfo
 
 // GraphLabel names the graph file a model ran, for reports: its path in the model directory (model.onnx
 // when not recorded).

@@ -119,9 +119,8 @@ func benchModelInfo(i runner.Info) bench.ModelInfo {
 		EOSIDs: i.EOSIDs, EOSFrom: i.EOSFrom, MaskedIDs: i.MaskedIDs, Warnings: i.Warnings,
 		KVCache: i.KVCache, IntraOpThreads: i.IntraOpThreads, Spinning: i.Spinning}
 	if c := i.CUDA; c != nil {
-		mi.CUDA = &bench.CUDAProv{GPU: c.GPU, ComputeCapability: c.ComputeCapability, VisibleDevices: c.VisibleDevices,
-			DriverRelease: c.DriverRelease, DriverCUDA: c.DriverCUDA, UseTF32: c.UseTF32, Placement: c.Placement,
-			ComputeOnCPU: c.ComputeOnCPU, SignalHandlersRestored: c.SignalHandlersRestored}
+		cc := *c
+		mi.CUDA = &cc
 	}
 	for _, f := range i.DataFiles {
 		if mi.DataFiles == nil {
